@@ -1,0 +1,21 @@
+import { type ZodObject, type ZodRawShape, z } from 'zod'
+
+/** Parses the environment once, reporting every bad variable together, and freezes the result. */
+export function parseEnv<S extends ZodRawShape>(
+  shape: ZodObject<S>,
+  env: Record<string, string | undefined>,
+): Readonly<z.output<ZodObject<S>>> {
+  const result = shape.safeParse(env)
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  return Object.freeze(result.data)
+}
+
+export const envBoolean = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes')
+
+export const runtimeEnv = z.enum(['development', 'test', 'production'])
+export type RuntimeEnv = z.infer<typeof runtimeEnv>

@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+
+const INT8_OID = 20
+const NUMERIC_OID = 1700
+// Counts and sequence numbers fit well inside 2^53; numbers are easier for every caller than strings.
+pg.types.setTypeParser(INT8_OID, (value) => Number(value))
+pg.types.setTypeParser(NUMERIC_OID, (value) => Number(value))
+
+export type NotifyHandler = (payload: string) => void
+
+export interface Database<DB> {
+  db: Kysely<DB>
+  kind: 'pglite' | 'postgres'
+  /** Subscribes to a Postgres NOTIFY channel; returns the unsubscribe function. */
+  listen(channel: string, handler: NotifyHandler): Promise<() => Promise<void>>
+  close(): Promise<void>
+  /** The raw PGlite instance (embedded mode only), for dumps and tooling. */
+  pglite?: PGlite
+  /** The connection string (PostgreSQL mode only). */
+  url?: string
+}
+
+export interface OpenDbOptions {
+  /** PostgreSQL connection string; when absent, an embedded PGlite database is used. */
+  url?: string | undefined
+  /** Folder for the embedded database; absent means in memory. */
+  dataDir?: string | undefined
+  /** A PGlite data dump to start from (tests clone a migrated template this way). */
+  loadDataDir?: Blob | undefined
+  poolSize?: number | undefined
+}
+
+export async function openDb<DB>(options: OpenDbOptions): Promise<Database<DB>> {
+  return options.url ? openPostgres<DB>(options.url, options.poolSize ?? 10) : openPGlite<DB>(options)
+}
+
+async function openPGlite<DB>(options: OpenDbOptions): Promise<Database<DB>> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
+  const pglite = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    parsers: { [INT8_OID]: (value: string) => Number(value), [NUMERIC_OID]: (value: string) => Number(value) },
+  })
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
+  return {
+    db,
+    kind: 'pglite',
+    pglite,
+    async listen(channel, handler) {
+      return pglite.listen(channel, handler)
+    },
+    async close() {
+      if (!pglite.closed) await pglite.close()
+    },
+  }
+}
+
+async function openPostgres<DB>(url: string, poolSize: number): Promise<Database<DB>> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize })
+  // An idle client that loses its connection must not take the process down.
+  pool.on('error', () => {})
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  const listeners = new Set<PgListener>()
+  return {
+    db,
+    kind: 'postgres',
+    url,
+    async listen(channel, handler) {
+      const listener = new PgListener(url, channel, handler)
+      await listener.start()
+      listeners.add(listener)
+      return async () => {
+        listeners.delete(listener)
+        await listener.stop()
+      }
+    },
+    async close() {
+      await Promise.all([...listeners].map((l) => l.stop()))
+      await db.destroy()
+    },
+  }
+}
+
+/** A dedicated connection that LISTENs on one channel and reconnects with backoff when it drops. */
+class PgListener {
+  #client: pg.Client | undefined
+  #stopped = false
+  #url: string
+  #channel: string
+  #handler: NotifyHandler
+  #retryMs = 100
+
+  constructor(url: string, channel: string, handler: NotifyHandler) {
+    this.#url = url
+    this.#channel = channel
+    this.#handler = handler
+  }
+
+  async start(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#url })
+    client.on('notification', (msg) => {
+      if (msg.channel === this.#channel) this.#handler(msg.payload ?? '')
+    })
+    client.on('error', () => this.#reconnect(client))
+    client.on('end', () => this.#reconnect(client))
+    await client.connect()
+    await client.query(`LISTEN ${pg.escapeIdentifier(this.#channel)}`)
+    this.#client = client
+    this.#retryMs = 100
+  }
+
+  #reconnect(client: pg.Client): void {
+    if (this.#stopped || this.#client !== client) return
+    this.#client = undefined
+    client.end().catch(() => {})
+    const retry = () => {
+      if (this.#stopped) return
+      this.start().catch(() => {
+        this.#retryMs = Math.min(this.#retryMs * 2, 5000)
+        setTimeout(retry, this.#retryMs).unref()
+      })
+    }
+    setTimeout(retry, this.#retryMs).unref()
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    const client = this.#client
+    this.#client = undefined
+    await client?.end().catch(() => {})
+  }
+}
+
+/** Sends a NOTIFY inside the caller's transaction, so it is delivered only if the transaction commits. */
+export async function notify<DB>(db: Kysely<DB>, channel: string, payload: string): Promise<void> {
+  await sql`select pg_notify(${channel}, ${payload})`.execute(db)
+}

@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import cookie from '@fastify/cookie'
+import rateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import websocket from '@fastify/websocket'
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import type { Logger } from 'pino'
+import { type Clock, systemClock } from '../lib/clock.ts'
+import type { Database } from '../lib/db.ts'
+import { createHttpApp, type PageFallback } from '../lib/http/server.ts'
+import { registerAccountRoutes } from './accounts/accounts.routes.ts'
+import { deleteExpiredSessions } from './accounts/accounts.repository.ts'
+import { crossSiteGuard } from './accounts/session.ts'
+import type { TandemConfig } from './config.ts'
+import type { TandemContext } from './context.ts'
+import type { TandemDatabase } from './db.ts'
+import { ClickRecorder } from './links/click-recorder.ts'
+import { registerLinkRoutes } from './links/links.routes.ts'
+import { purgeIdempotencyKeys } from './messaging/idempotency.ts'
+import { registerMessagingRoutes } from './messaging/messaging.routes.ts'
+import { RealtimeHub, registerRealtimeRoutes } from './realtime/hub.ts'
+import { registerSocialRoutes } from './social/social.routes.ts'
+
+export interface TandemDeps {
+  config: TandemConfig
+  database: Database<TandemDatabase>
+  clock?: Clock
+  logger?: Logger
+}
+
+export interface TandemApp {
+  app: FastifyInstance
+  ctx: TandemContext
+  hub: RealtimeHub
+}
+
+const HOUR_MS = 3_600_000
+
+/** Assembles Tandem without listening: tests call `app.inject`, main.ts calls `listen`. */
+export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
+  const clock = deps.clock ?? systemClock
+  const db = deps.database.db
+  const { app, metrics, setPageFallback } = await createHttpApp({
+    name: 'tandem',
+    title: 'Tandem API',
+    version: '1.0.0',
+    description: 'Tandem first-party API (cookie session) and the privileged partner API (bearer tokens).',
+    logger: deps.logger ?? false,
+    trustProxy: deps.config.env === 'production',
+    health: async () => {
+      await sql`select 1`.execute(db)
+    },
+  })
+  const clicks = new ClickRecorder(db, clock, deps.config.clickFlushMs, deps.logger)
+  const ctx: TandemContext = { config: deps.config, database: deps.database, db, clock, clicks, log: deps.logger }
+  const hub = new RealtimeHub(ctx, metrics, deps.logger)
+
+  await app.register(cookie)
+  await app.register(rateLimit, { global: false, hook: 'preHandler' })
+  await app.register(websocket, { options: { maxPayload: 4096 } })
+  const guard = crossSiteGuard(ctx)
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/api/')) await guard(req)
+  })
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
+    return payload
+  })
+
+  registerAccountRoutes(app, ctx)
+  registerSocialRoutes(app, ctx)
+  registerMessagingRoutes(app, ctx)
+  registerLinkRoutes(app, ctx)
+  registerRealtimeRoutes(app, ctx, hub)
+  await serveWebClient(app, ctx, setPageFallback)
+
+  await hub.start()
+  const purge = setInterval(() => {
+    const now = clock.now()
+    void deleteExpiredSessions(db, now).catch(() => {})
+    void purgeIdempotencyKeys(db, clock).catch(() => {})
+  }, HOUR_MS)
+  purge.unref()
+  app.addHook('onClose', async () => {
+    clearInterval(purge)
+    await hub.stop()
+    await clicks.close()
+  })
+  return { app, ctx, hub }
+}
+
+const WEB_CSP = [
+  "default-src 'self'",
+  "img-src 'self' data: https: http:",
+  "connect-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "script-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ')
+
+/** The built React client, with index.html for every page route so deep links load the app. */
+async function serveWebClient(
+  app: FastifyInstance,
+  ctx: TandemContext,
+  setPageFallback: (fallback: PageFallback) => void,
+): Promise<void> {
+  const dir = ctx.config.webDir
+  if (!dir || !existsSync(join(dir, 'index.html'))) return
+  await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'] })
+  const isPage = (url: string) => !/^\/(api|l|ws|oauth|partner|healthz|metrics|openapi\.json)(\/|$|\?)/.test(url)
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (isPage(req.url)) {
+      reply.header('content-security-policy', WEB_CSP)
+      reply.header('x-frame-options', 'DENY')
+      reply.header('x-content-type-options', 'nosniff')
+      reply.header('referrer-policy', 'same-origin')
+    }
+    return payload
+  })
+  setPageFallback(async (req, reply) => {
+    if (req.method !== 'GET' || !isPage(req.url) || /\.[a-z0-9]+$/i.test(req.url.split('?')[0] ?? '')) return false
+    await reply.type('text/html').sendFile('index.html')
+    return true
+  })
+}

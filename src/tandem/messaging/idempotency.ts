@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto'
+import { AppError } from '../../lib/errors.ts'
+import type { Clock } from '../../lib/clock.ts'
+import type { Db } from '../db.ts'
+
+export interface StoredResponse<T> {
+  status: number
+  body: T
+  replayed: boolean
+}
+
+export const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/
+
+export function requestHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url')
+}
+
+/**
+ * Runs `effect` at most once per (owner, scope, key), inside the caller's transaction.
+ * A repeat with the same request gets the stored response; with a different request, 422.
+ * A concurrent repeat waits on the first one's row lock and then sees its committed answer.
+ */
+export async function once<T>(
+  trx: Db,
+  clock: Clock,
+  id: { ownerId: string; scope: string; key: string; requestHash: string },
+  effect: () => Promise<{ status: number; body: T }>,
+): Promise<StoredResponse<T>> {
+  const now = clock.now()
+  const claimed = await trx
+    .insertInto('idempotency_keys')
+    .values({
+      user_id: id.ownerId,
+      scope: id.scope,
+      key: id.key,
+      request_hash: id.requestHash,
+      status: 0,
+      response: 'null',
+      created_at: now,
+    })
+    .onConflict((oc) => oc.columns(['user_id', 'scope', 'key']).doNothing())
+    .returning('key')
+    .executeTakeFirst()
+  if (!claimed) {
+    const stored = await trx
+      .selectFrom('idempotency_keys')
+      .select(['request_hash', 'status', 'response'])
+      .where('user_id', '=', id.ownerId)
+      .where('scope', '=', id.scope)
+      .where('key', '=', id.key)
+      .executeTakeFirstOrThrow()
+    if (stored.request_hash !== id.requestHash) {
+      throw new AppError(
+        422,
+        'idempotency_key_reused',
+        'this Idempotency-Key was already used for a different request',
+      )
+    }
+    return { status: stored.status, body: stored.response as T, replayed: true }
+  }
+  const result = await effect()
+  await trx
+    .updateTable('idempotency_keys')
+    .set({ status: result.status, response: JSON.stringify(result.body) })
+    .where('user_id', '=', id.ownerId)
+    .where('scope', '=', id.scope)
+    .where('key', '=', id.key)
+    .execute()
+  return { ...result, replayed: false }
+}
+
+/** Keys are kept a day, as Stripe does; older ones may be reused. */
+export async function purgeIdempotencyKeys(db: Db, clock: Clock, maxAgeMs = 86_400_000): Promise<void> {
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('created_at', '<', new Date(clock.now().getTime() - maxAgeMs))
+    .execute()
+}

@@ -1,0 +1,195 @@
+import { sql } from 'kysely'
+import type { Db, Message, MessageLink, Thread, TitleCard } from '../db.ts'
+
+export async function findThread(db: Db, id: string): Promise<Thread | undefined> {
+  return db.selectFrom('threads').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function findMembership(db: Db, threadId: string, userId: string) {
+  return db
+    .selectFrom('thread_members')
+    .selectAll()
+    .where('thread_id', '=', threadId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
+}
+
+export async function selectMemberIds(db: Db, threadId: string): Promise<string[]> {
+  const rows = await db.selectFrom('thread_members').select('user_id').where('thread_id', '=', threadId).execute()
+  return rows.map((r) => r.user_id)
+}
+
+export async function selectMembers(db: Db, threadIds: string[]) {
+  if (threadIds.length === 0) return []
+  return db
+    .selectFrom('thread_members')
+    .innerJoin('users', 'users.id', 'thread_members.user_id')
+    .select(['thread_members.thread_id', 'users.id', 'users.username', 'users.display_name'])
+    .where('thread_members.thread_id', 'in', threadIds)
+    .orderBy('thread_members.joined_at')
+    .orderBy('users.id')
+    .execute()
+}
+
+export async function insertThread(
+  db: Db,
+  thread: { id: string; kind: 'direct' | 'group'; title: string | null; directKey: string | null; createdBy: string; now: Date },
+  memberIds: string[],
+): Promise<Thread | undefined> {
+  const row = await db
+    .insertInto('threads')
+    .values({
+      id: thread.id,
+      kind: thread.kind,
+      title: thread.title,
+      direct_key: thread.directKey,
+      created_by: thread.createdBy,
+      created_at: thread.now,
+    })
+    .onConflict((oc) => oc.column('direct_key').doNothing())
+    .returningAll()
+    .executeTakeFirst()
+  if (!row) return undefined
+  await db
+    .insertInto('thread_members')
+    .values(memberIds.map((user_id) => ({ thread_id: row.id, user_id, joined_at: thread.now })))
+    .execute()
+  return row
+}
+
+export async function findThreadByDirectKey(db: Db, key: string): Promise<Thread | undefined> {
+  return db.selectFrom('threads').selectAll().where('direct_key', '=', key).executeTakeFirst()
+}
+
+/** The inbox: my threads, most recent activity first, with the last message and my unread count. */
+export async function selectInbox(
+  db: Db,
+  userId: string,
+  options: { limit: number; before?: { at: Date; id: string } | undefined; threadId?: string },
+) {
+  const activity = sql<Date>`coalesce(threads.last_message_at, threads.created_at)`
+  let query = db
+    .selectFrom('thread_members')
+    .innerJoin('threads', 'threads.id', 'thread_members.thread_id')
+    .leftJoin('messages as last', (join) =>
+      join.onRef('last.thread_id', '=', 'threads.id').onRef('last.seq', '=', 'threads.last_seq'),
+    )
+    .leftJoin('users as last_sender', 'last_sender.id', 'last.sender_id')
+    .selectAll('threads')
+    .select([
+      'thread_members.last_read_seq',
+      activity.as('activity_at'),
+      'last.id as last_id',
+      'last.kind as last_kind',
+      'last.body as last_body',
+      'last.card as last_card',
+      'last.via_client_id as last_via_client_id',
+      'last.created_at as last_created_at',
+      'last.sender_id as last_sender_id',
+      'last_sender.display_name as last_sender_name',
+    ])
+    .where('thread_members.user_id', '=', userId)
+  if (options.threadId) query = query.where('threads.id', '=', options.threadId)
+  if (options.before) {
+    const { at, id } = options.before
+    query = query.where(sql<boolean>`(${activity}, threads.id) < (${at}, ${id})`)
+  }
+  return query.orderBy(activity, 'desc').orderBy('threads.id', 'desc').limit(options.limit).execute()
+}
+
+export type InboxRow = Awaited<ReturnType<typeof selectInbox>>[number]
+
+/** Takes the thread's next sequence number; the row lock orders concurrent sends in one thread. */
+export async function allocateSeq(db: Db, threadId: string, now: Date): Promise<number> {
+  const row = await db
+    .updateTable('threads')
+    .set({ last_seq: sql`last_seq + 1`, last_message_at: now })
+    .where('id', '=', threadId)
+    .returning('last_seq')
+    .executeTakeFirstOrThrow()
+  return row.last_seq
+}
+
+export async function insertMessage(
+  db: Db,
+  message: {
+    id: string
+    threadId: string
+    seq: number
+    senderId: string
+    kind: 'text' | 'title_card'
+    body: string
+    card: TitleCard | null
+    links: MessageLink[]
+    viaClientId: string | null
+    now: Date
+  },
+): Promise<Message> {
+  return db
+    .insertInto('messages')
+    .values({
+      id: message.id,
+      thread_id: message.threadId,
+      seq: message.seq,
+      sender_id: message.senderId,
+      kind: message.kind,
+      body: message.body,
+      card: message.card ? JSON.stringify(message.card) : null,
+      links: JSON.stringify(message.links),
+      via_client_id: message.viaClientId,
+      created_at: message.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+export async function setLinksOfMessage(db: Db, messageId: string, links: MessageLink[]): Promise<void> {
+  await db.updateTable('messages').set({ links: JSON.stringify(links) }).where('id', '=', messageId).execute()
+}
+
+const messageColumns = [
+  'messages.id',
+  'messages.thread_id',
+  'messages.seq',
+  'messages.sender_id',
+  'messages.kind',
+  'messages.body',
+  'messages.card',
+  'messages.links',
+  'messages.via_client_id',
+  'messages.created_at',
+  'users.username as sender_username',
+  'users.display_name as sender_display_name',
+] as const
+
+export async function selectMessages(db: Db, threadId: string, options: { beforeSeq?: number | undefined; limit: number }) {
+  let query = db
+    .selectFrom('messages')
+    .innerJoin('users', 'users.id', 'messages.sender_id')
+    .select(messageColumns)
+    .where('messages.thread_id', '=', threadId)
+  if (options.beforeSeq !== undefined) query = query.where('messages.seq', '<', options.beforeSeq)
+  return query.orderBy('messages.seq', 'desc').limit(options.limit).execute()
+}
+
+export async function findMessageWithSender(db: Db, messageId: string) {
+  return db
+    .selectFrom('messages')
+    .innerJoin('users', 'users.id', 'messages.sender_id')
+    .select(messageColumns)
+    .where('messages.id', '=', messageId)
+    .executeTakeFirst()
+}
+
+export type MessageRow = NonNullable<Awaited<ReturnType<typeof findMessageWithSender>>>
+
+export async function updateReadSeq(db: Db, threadId: string, userId: string, seq: number): Promise<number> {
+  const row = await db
+    .updateTable('thread_members')
+    .set({ last_read_seq: sql`greatest(last_read_seq, ${seq})` })
+    .where('thread_id', '=', threadId)
+    .where('user_id', '=', userId)
+    .returning('last_read_seq')
+    .executeTakeFirstOrThrow()
+  return row.last_read_seq
+}

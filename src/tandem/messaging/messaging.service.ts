@@ -1,0 +1,261 @@
+import type { Clock } from '../../lib/clock.ts'
+import { AppError, notFound } from '../../lib/errors.ts'
+import { newId } from '../../lib/ids.ts'
+import { findUserByUsername } from '../accounts/accounts.repository.ts'
+import type { Db, Thread, TitleCard } from '../db.ts'
+import { findUrls, planLinks, saveLinks } from '../links/links.service.ts'
+import { publishEvent } from '../realtime/events.ts'
+import { areFriends, isBlockedBetween } from '../social/social.service.ts'
+import { once, requestHash, type StoredResponse } from './idempotency.ts'
+import { messagingPolicy } from './messaging.policy.ts'
+import { type PresentedMessage, presentMessage, presentThread } from './messaging.presenter.ts'
+import {
+  allocateSeq,
+  findMembership,
+  findMessageWithSender,
+  findThread,
+  findThreadByDirectKey,
+  insertMessage,
+  insertThread,
+  selectInbox,
+  selectMemberIds,
+  selectMembers,
+  selectMessages,
+  updateReadSeq,
+} from './messaging.repository.ts'
+
+export interface MessagingDeps {
+  clock: Clock
+  /** Tandem's public origin, for shim links. */
+  origin: string
+}
+
+interface Viewer {
+  userId: string
+}
+
+export const MAX_GROUP_MEMBERS = 50
+
+const directKey = (a: string, b: string) => (a < b ? `${a}:${b}` : `${b}:${a}`)
+
+/** Loads a thread the viewer belongs to; anyone else gets the same 404 as for a thread that does not exist. */
+async function threadForViewer(db: Db, viewer: Viewer, threadId: string) {
+  const thread = await findThread(db, threadId)
+  const membership = thread ? await findMembership(db, threadId, viewer.userId) : undefined
+  messagingPolicy.authorize(viewer, 'thread:read', { isMember: membership !== undefined, blocked: false })
+  return { thread: thread!, membership: membership! }
+}
+
+async function directBlocked(db: Db, thread: Thread, viewerId: string): Promise<boolean> {
+  if (thread.kind !== 'direct') return false
+  const otherId = (await selectMemberIds(db, thread.id)).find((id) => id !== viewerId)
+  return otherId !== undefined && (await isBlockedBetween(db, viewerId, otherId))
+}
+
+/** The one-to-one thread of two users, created on first use. */
+export async function openDirectThread(db: Db, clock: Clock, a: string, b: string): Promise<{ thread: Thread; created: boolean }> {
+  const key = directKey(a, b)
+  const existing = await findThreadByDirectKey(db, key)
+  if (existing) return { thread: existing, created: false }
+  const inserted = await insertThread(
+    db,
+    { id: newId(), kind: 'direct', title: null, directKey: key, createdBy: a, now: clock.now() },
+    [a, b],
+  )
+  if (inserted) return { thread: inserted, created: true }
+  // Another request created it between our look and our insert.
+  return { thread: (await findThreadByDirectKey(db, key))!, created: false }
+}
+
+export async function createThread(
+  db: Db,
+  deps: MessagingDeps,
+  viewer: Viewer,
+  input: { usernames: string[]; title?: string | undefined },
+) {
+  return db.transaction().execute(async (trx) => {
+    const others = new Map<string, string>()
+    for (const username of input.usernames) {
+      const user = await findUserByUsername(trx, username)
+      if (!user || user.id === viewer.userId) {
+        throw new AppError(404, 'user_not_found', `no user named ${username}`, { username })
+      }
+      if (!(await areFriends(trx, viewer.userId, user.id))) {
+        throw new AppError(403, 'not_friends', `you can only start a conversation with friends`, { username })
+      }
+      others.set(user.id, user.username)
+    }
+    if (others.size === 0) throw new AppError(400, 'validation_failed', 'name at least one friend')
+    if (others.size + 1 > MAX_GROUP_MEMBERS) {
+      throw new AppError(400, 'too_many_members', `a group has at most ${MAX_GROUP_MEMBERS} members`)
+    }
+    const ids = [...others.keys()]
+    let thread: Thread
+    let created: boolean
+    if (ids.length === 1 && !input.title) {
+      ;({ thread, created } = await openDirectThread(trx, deps.clock, viewer.userId, ids[0]!))
+    } else {
+      thread = (await insertThread(
+        trx,
+        { id: newId(), kind: 'group', title: input.title ?? null, directKey: null, createdBy: viewer.userId, now: deps.clock.now() },
+        [viewer.userId, ...ids],
+      ))!
+      created = true
+    }
+    if (created) {
+      await publishEvent(trx, { type: 'thread.created', to: [viewer.userId, ...ids], threadId: thread.id })
+    }
+    return { thread: await getThreadView(trx, viewer, thread.id), created }
+  })
+}
+
+export async function getThreadView(db: Db, viewer: Viewer, threadId: string) {
+  await threadForViewer(db, viewer, threadId)
+  const rows = await selectInbox(db, viewer.userId, { limit: 1, threadId })
+  const row = rows[0]
+  if (!row) throw notFound('thread')
+  return presentThread(row, await selectMembers(db, [threadId]), viewer.userId)
+}
+
+const encodeCursor = (at: Date, id: string) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url')
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|')
+  const date = new Date(at ?? '')
+  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+    throw new AppError(400, 'invalid_cursor', 'the cursor is not valid')
+  }
+  return { at: date, id }
+}
+
+export async function listInbox(db: Db, viewer: Viewer, options: { limit: number; before?: string | undefined }) {
+  const rows = await selectInbox(db, viewer.userId, {
+    limit: options.limit + 1,
+    before: options.before ? decodeCursor(options.before) : undefined,
+  })
+  const page = rows.slice(0, options.limit)
+  const members = await selectMembers(
+    db,
+    page.map((r) => r.id),
+  )
+  const last = page.at(-1)
+  return {
+    threads: page.map((row) =>
+      presentThread(
+        row,
+        members.filter((m) => m.thread_id === row.id),
+        viewer.userId,
+      ),
+    ),
+    nextCursor: rows.length > options.limit && last ? encodeCursor(last.activity_at, last.id) : null,
+  }
+}
+
+export async function listMessages(
+  db: Db,
+  deps: MessagingDeps,
+  viewer: Viewer,
+  threadId: string,
+  options: { before?: number | undefined; limit: number },
+) {
+  await threadForViewer(db, viewer, threadId)
+  const rows = await selectMessages(db, threadId, { beforeSeq: options.before, limit: options.limit + 1 })
+  const page = rows.slice(0, options.limit).reverse()
+  return {
+    messages: page.map((row) => presentMessage(row, deps.origin)),
+    nextCursor: rows.length > options.limit && page[0] ? String(page[0].seq) : null,
+  }
+}
+
+export interface SendInput {
+  threadId: string
+  text: string
+  card?: { title: string; imageUrl?: string | null | undefined; url: string } | undefined
+  /** Set when a partner sends through the Inbox API: its client id and name label the message. */
+  via?: { clientId: string; appName: string } | undefined
+}
+
+/**
+ * Appends a message to a thread and fans it out to every member's open tabs once committed.
+ * With an idempotency key, a repeat returns the first answer and writes nothing.
+ */
+export async function sendMessage(
+  db: Db,
+  deps: MessagingDeps,
+  viewer: Viewer,
+  input: SendInput,
+  idempotencyKey?: string,
+): Promise<StoredResponse<{ message: PresentedMessage }>> {
+  return db.transaction().execute(async (trx) => {
+    const { thread } = await threadForViewer(trx, viewer, input.threadId)
+    messagingPolicy.authorize(viewer, 'message:send', {
+      isMember: true,
+      blocked: await directBlocked(trx, thread, viewer.userId),
+    })
+    const effect = () => appendMessage(trx, deps, viewer, thread, input)
+    if (!idempotencyKey) return { ...(await effect()), replayed: false }
+    return once(
+      trx,
+      deps.clock,
+      { ownerId: viewer.userId, scope: `thread:${thread.id}`, key: idempotencyKey, requestHash: requestHash(input) },
+      effect,
+    )
+  })
+}
+
+/** The write itself, inside the caller's transaction: sequence, message, links, read marker, realtime event. */
+export async function appendMessage(db: Db, deps: MessagingDeps, viewer: Viewer, thread: Thread, input: SendInput) {
+  const now = deps.clock.now()
+  const cardLinks = input.card ? planLinks([input.card.url]) : []
+  const textLinks = planLinks(findUrls(input.text))
+  const card: TitleCard | null = input.card
+    ? {
+        title: input.card.title,
+        imageUrl: input.card.imageUrl ?? null,
+        url: input.card.url,
+        appName: input.via?.appName ?? null,
+        linkId: cardLinks[0]!.id,
+      }
+    : null
+  const messageId = newId()
+  const seq = await allocateSeq(db, thread.id, now)
+  await insertMessage(db, {
+    id: messageId,
+    threadId: thread.id,
+    seq,
+    senderId: viewer.userId,
+    kind: card ? 'title_card' : 'text',
+    body: input.text,
+    card,
+    links: textLinks,
+    viaClientId: input.via?.clientId ?? null,
+    now,
+  })
+  const viaClientId = input.via?.clientId ?? null
+  await saveLinks(db, [...cardLinks, ...textLinks], { messageId, viaClientId, now })
+  // A first-party sender has read everything up to their own message; a partner send marks nothing read.
+  if (!input.via) await updateReadSeq(db, thread.id, viewer.userId, seq)
+  const message = presentMessage((await findMessageWithSender(db, messageId))!, deps.origin)
+  await publishEvent(db, {
+    type: 'message.created',
+    to: await selectMemberIds(db, thread.id),
+    threadId: thread.id,
+    messageId,
+    message,
+  })
+  return { status: 201, body: { message } }
+}
+
+export async function markRead(db: Db, viewer: Viewer, threadId: string, seq?: number) {
+  return db.transaction().execute(async (trx) => {
+    const { thread } = await threadForViewer(trx, viewer, threadId)
+    const lastReadSeq = await updateReadSeq(trx, threadId, viewer.userId, Math.min(seq ?? thread.last_seq, thread.last_seq))
+    await publishEvent(trx, { type: 'thread.read', to: [viewer.userId], threadId, lastReadSeq })
+    return { lastReadSeq, unreadCount: Math.max(0, thread.last_seq - lastReadSeq) }
+  })
+}
+
+/** Loads one message for delivery when it was too large to travel inside the NOTIFY payload. */
+export async function loadPresentedMessage(db: Db, origin: string, messageId: string) {
+  const row = await findMessageWithSender(db, messageId)
+  return row ? presentMessage(row, origin) : undefined
+}
