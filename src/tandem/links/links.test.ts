@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { makeTandem, type TestTandem } from '../testing.ts'
+import { ClickRecorder } from './click-recorder.ts'
+import { countClicks } from './links.repository.ts'
+import { findUrls, safeHttpUrl } from './links.service.ts'
+
+let t: TestTandem
+before(async () => {
+  t = await makeTandem({ clickFlushMs: 50 })
+})
+after(() => t.close())
+
+async function sentLink(url: string) {
+  const a = await t.makeUser()
+  const b = await t.makeUser()
+  await t.befriend(a, b)
+  const thread = (await t.as(a, { method: 'POST', url: '/api/threads', payload: { usernames: [b.username] } })).json()
+    .thread
+  const res = await t.as(a, { method: 'POST', url: `/api/threads/${thread.id}/messages`, payload: { text: `see ${url}` } })
+  const href: string = res.json().message.links[0].href
+  return { id: href.split('/l/')[1]!, path: new URL(href).pathname }
+}
+
+async function eventually(check: () => Promise<boolean>, what: string) {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  assert.fail(`timed out waiting for ${what}`)
+}
+
+describe('link shim', () => {
+  test('finds http(s) URLs only, without sentence punctuation', () => {
+    assert.deepEqual(findUrls('a https://x.example/a?b=1. b (http://y.example/p) javascript:alert(1) ftp://z.example'), [
+      'https://x.example/a?b=1',
+      'http://y.example/p',
+    ])
+    assert.equal(safeHttpUrl('javascript:alert(1)'), undefined)
+    assert.equal(safeHttpUrl('data:text/html,hi'), undefined)
+    assert.equal(safeHttpUrl('https://user:pw@x.example/'), undefined)
+    assert.ok(safeHttpUrl('https://x.example/'))
+  })
+
+  test('SECURITY row 42: unknown and malformed ids are 404; ids carry at least 128 random bits', async () => {
+    for (const path of ['/l/AAAAAAAAAAAAAAAAAAAAAAAA', '/l/short', '/l/..%2F..%2Fetc', `/l/${'x'.repeat(150)}`]) {
+      const res = await t.app.inject({ method: 'GET', url: path })
+      assert.equal(res.statusCode, 404, path)
+      assert.deepEqual(res.json(), { error: { code: 'link_not_found', message: 'link not found' } })
+    }
+    const { id } = await sentLink('https://example.org/a')
+    assert.equal(Buffer.from(id, 'base64url').length * 8 >= 128, true)
+  })
+
+  test('a GET counts the click and answers 302; clicks are on disk within the flush interval', async () => {
+    const { id, path } = await sentLink('https://example.org/counted')
+    for (let i = 0; i < 3; i++) {
+      const res = await t.app.inject({ method: 'GET', url: path })
+      assert.equal(res.statusCode, 302)
+      assert.equal(res.headers.location, 'https://example.org/counted')
+      assert.equal(res.headers['cache-control'], 'no-store')
+    }
+    await eventually(async () => (await countClicks(t.db, id)) === 3, 'three clicks on disk')
+  })
+
+  test('a HEAD probe redirects but does not count', async () => {
+    const { id, path } = await sentLink('https://example.org/head')
+    const res = await t.app.inject({ method: 'HEAD', url: path })
+    assert.equal(res.statusCode, 302)
+    await t.ctx.clicks.flush()
+    assert.equal(await countClicks(t.db, id), 0)
+  })
+
+  test('close() writes buffered clicks (graceful shutdown)', async () => {
+    const { id } = await sentLink('https://example.org/shutdown')
+    const recorder = new ClickRecorder(t.db, t.clock, 60_000)
+    for (let i = 0; i < 5; i++) recorder.record(id)
+    assert.equal(await countClicks(t.db, id), 0, 'nothing written before the interval')
+    await recorder.close()
+    assert.equal(await countClicks(t.db, id), 5)
+  })
+})
