@@ -20,12 +20,19 @@ function newestMtime(dir: string): number {
 
 const webIndex = join(root, 'dist/tandem-web/index.html')
 const webSource = join(root, 'src/tandem/web')
-if (existsSync(join(webSource, 'index.html')) && (!existsSync(webIndex) || statSync(webIndex).mtimeMs < newestMtime(webSource))) {
+if (
+  existsSync(join(webSource, 'index.html')) &&
+  (!existsSync(webIndex) || statSync(webIndex).mtimeMs < newestMtime(webSource))
+) {
   console.log('Building the web client…')
-  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: 'inherit',
-  })
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  )
 }
 
 const env = { ...process.env }

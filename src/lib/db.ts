@@ -42,7 +42,10 @@ async function openPGlite<DB>(options: OpenDbOptions): Promise<Database<DB>> {
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-    parsers: { [INT8_OID]: (value: string) => Number(value), [NUMERIC_OID]: (value: string) => Number(value) },
+    parsers: {
+      [INT8_OID]: (value: string) => Number(value),
+      [NUMERIC_OID]: (value: string) => Number(value),
+    },
   })
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
   return {

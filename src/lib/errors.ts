@@ -8,7 +8,13 @@ export class AppError extends Error {
   readonly details: unknown
   readonly headers: Record<string, string>
 
-  constructor(status: number, code: string, message: string, details?: unknown, headers?: Record<string, string>) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details?: unknown,
+    headers?: Record<string, string>,
+  ) {
     super(message)
     this.name = 'AppError'
     this.status = status
@@ -26,7 +32,11 @@ export interface ErrorBody {
 }
 
 export function zodIssues(error: ZodError) {
-  return error.issues.map((issue) => ({ path: issue.path.join('.'), code: issue.code, message: issue.message }))
+  return error.issues.map((issue) => ({
+    path: issue.path.join('.'),
+    code: issue.code,
+    message: issue.message,
+  }))
 }
 
 const PG_UNIQUE_VIOLATION = '23505'
@@ -38,7 +48,11 @@ const PG_UNTRANSLATABLE = '22P05'
 const PG_NULL_CHAR = '22021'
 
 /** Maps anything thrown to a status and the JSON error body; the one place errors become HTTP. */
-export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
+export function toErrorResponse(error: unknown): {
+  status: number
+  body: ErrorBody
+  headers: Record<string, string>
+} {
   if (error instanceof AppError) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } }
     if (error.details !== undefined) body.error.details = error.details
@@ -47,14 +61,17 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   if (error instanceof ZodError) {
     return {
       status: 400,
-      body: { error: { code: 'validation_failed', message: 'request is not valid', details: zodIssues(error) } },
+      body: {
+        error: { code: 'validation_failed', message: 'request is not valid', details: zodIssues(error) },
+      },
       headers: {},
     }
   }
   const e = error as Partial<FastifyError> & { code?: string }
   if (e && typeof e === 'object') {
     if (e.code === PG_UNIQUE_VIOLATION) return simple(409, 'conflict', 'resource already exists')
-    if (e.code === PG_FOREIGN_KEY_VIOLATION) return simple(404, 'reference_not_found', 'a referenced resource does not exist')
+    if (e.code === PG_FOREIGN_KEY_VIOLATION)
+      return simple(404, 'reference_not_found', 'a referenced resource does not exist')
     if (
       e.code === PG_INVALID_TEXT ||
       e.code === PG_NUMERIC_RANGE ||
@@ -63,10 +80,13 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
       e.code === PG_NULL_CHAR
     )
       return simple(400, 'invalid_value', 'a value in the request is not valid')
-    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return simple(415, 'unsupported_media_type', 'use application/json')
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return simple(415, 'unsupported_media_type', 'use application/json')
     if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return simple(400, 'invalid_json', 'body is empty')
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return simple(413, 'body_too_large', 'request body is too large')
-    if (e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return simple(400, 'invalid_content_length', e.message ?? '')
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return simple(413, 'body_too_large', 'request body is too large')
+    if (e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH')
+      return simple(400, 'invalid_content_length', e.message ?? '')
     if (e.code === 'FST_ERR_RATE_LIMIT_EXCEEDED' || e.statusCode === 429)
       return simple(429, 'rate_limited', 'too many requests, try again later')
     if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY')

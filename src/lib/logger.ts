@@ -6,7 +6,12 @@ export function createLogger(name: string, level: string): Logger {
     name,
     level,
     redact: {
-      paths: ['req.headers.cookie', 'req.headers.authorization', 'req.headers.dpop', 'res.headers["set-cookie"]'],
+      paths: [
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'req.headers.dpop',
+        'res.headers["set-cookie"]',
+      ],
       censor: '[redacted]',
     },
   })

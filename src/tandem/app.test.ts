@@ -16,9 +16,17 @@ describe('operations', () => {
   })
 
   test('every response carries a request id; a sane incoming one is kept', async () => {
-    const given = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc-123' } })
+    const given = await t.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'abc-123' },
+    })
     assert.equal(given.headers['x-request-id'], 'abc-123')
-    const junk = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id\u0001' } })
+    const junk = await t.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'bad id\u0001' },
+    })
     assert.match(String(junk.headers['x-request-id']), /^[0-9a-f-]{36}$/)
   })
 

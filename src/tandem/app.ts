@@ -10,8 +10,8 @@ import type { Logger } from 'pino'
 import { type Clock, systemClock } from '../lib/clock.ts'
 import type { Database } from '../lib/db.ts'
 import { createHttpApp, type PageFallback } from '../lib/http/server.ts'
-import { registerAccountRoutes } from './accounts/accounts.routes.ts'
 import { deleteExpiredSessions } from './accounts/accounts.repository.ts'
+import { registerAccountRoutes } from './accounts/accounts.routes.ts'
 import { crossSiteGuard } from './accounts/session.ts'
 import type { TandemConfig } from './config.ts'
 import type { TandemContext } from './context.ts'
@@ -54,7 +54,14 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
     },
   })
   const clicks = new ClickRecorder(db, clock, deps.config.clickFlushMs, deps.logger)
-  const ctx: TandemContext = { config: deps.config, database: deps.database, db, clock, clicks, log: deps.logger }
+  const ctx: TandemContext = {
+    config: deps.config,
+    database: deps.database,
+    db,
+    clock,
+    clicks,
+    log: deps.logger,
+  }
   const hub = new RealtimeHub(ctx, metrics, deps.logger)
 
   await app.register(cookie)
@@ -112,7 +119,8 @@ async function serveWebClient(
   const dir = ctx.config.webDir
   if (!dir || !existsSync(join(dir, 'index.html'))) return
   await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'] })
-  const isPage = (url: string) => !/^\/(api|l|ws|oauth|partner|healthz|metrics|openapi\.json)(\/|$|\?)/.test(url)
+  const isPage = (url: string) =>
+    !/^\/(api|l|ws|oauth|partner|healthz|metrics|openapi\.json)(\/|$|\?)/.test(url)
   app.addHook('onSend', async (req, reply, payload) => {
     if (isPage(req.url)) {
       reply.header('content-security-policy', WEB_CSP)
@@ -123,7 +131,8 @@ async function serveWebClient(
     return payload
   })
   setPageFallback(async (req, reply) => {
-    if (req.method !== 'GET' || !isPage(req.url) || /\.[a-z0-9]+$/i.test(req.url.split('?')[0] ?? '')) return false
+    if (req.method !== 'GET' || !isPage(req.url) || /\.[a-z0-9]+$/i.test(req.url.split('?')[0] ?? ''))
+      return false
     await reply.type('text/html').sendFile('index.html')
     return true
   })

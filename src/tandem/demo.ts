@@ -15,13 +15,23 @@ export const DEMO_USERS = [
 ] as const
 
 /** Demo people, friendships and a few conversations. Runs once: a database that has them is left alone. */
-export async function seedTandemDemo(db: Db, clock: Clock, origin: string, progress?: (step: string) => void) {
+export async function seedTandemDemo(
+  db: Db,
+  clock: Clock,
+  origin: string,
+  progress?: (step: string) => void,
+) {
   if (await findUserByUsername(db, 'ana')) return false
   const actors: Record<string, Actor> = {}
   for (const u of DEMO_USERS) {
     progress?.(`creating ${u.username}`)
     const user = await signUp(db, { ...u, password: DEMO_PASSWORD })
-    actors[u.username] = { userId: user.id, username: user.username, displayName: user.display_name, isAdmin: u.isAdmin }
+    actors[u.username] = {
+      userId: user.id,
+      username: user.username,
+      displayName: user.display_name,
+      isAdmin: u.isAdmin,
+    }
   }
   const { ana, ben, cleo } = actors as Record<'ana' | 'ben' | 'cleo', Actor>
   progress?.('making friends')
@@ -38,7 +48,8 @@ export async function seedTandemDemo(db: Db, clock: Clock, origin: string, progr
   const direct = (await createThread(db, deps, ana, { usernames: ['ben'] })).thread
   await sendMessage(db, deps, ben, { threadId: direct.id, text: 'Are we still on for Friday?' })
   await sendMessage(db, deps, ana, { threadId: direct.id, text: 'Yes! Pick a film, I will bring snacks.' })
-  const group = (await createThread(db, deps, cleo, { usernames: ['ana', 'ben'], title: 'Movie night' })).thread
+  const group = (await createThread(db, deps, cleo, { usernames: ['ana', 'ben'], title: 'Movie night' }))
+    .thread
   await sendMessage(db, deps, cleo, {
     threadId: group.id,
     text: 'The schedule for the film club is up: https://example.org/film-club',

@@ -1,11 +1,11 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { ManualClock } from '../lib/clock.ts'
 import { createTestDatabase } from '../lib/testing/test-db.ts'
+import { signUp } from './accounts/accounts.service.ts'
 import { buildTandemApp } from './app.ts'
 import { type TandemConfig, testTandemConfig } from './config.ts'
 import type { TandemDatabase } from './db.ts'
 import { migrations } from './migrations/index.ts'
-import { signUp } from './accounts/accounts.service.ts'
 import { insertFriendship } from './social/social.repository.ts'
 
 /** A Tandem app on a fresh database, with a manual clock; call `close` in `after`. */
@@ -27,7 +27,9 @@ export async function makeTandem(overrides: Partial<TandemConfig> = {}) {
       await database.drop()
     },
     /** Inserts a user through the real service; unique names unless given. */
-    async makeUser(overrides: { username?: string; displayName?: string; password?: string; isAdmin?: boolean } = {}) {
+    async makeUser(
+      overrides: { username?: string; displayName?: string; password?: string; isAdmin?: boolean } = {},
+    ) {
       counter += 1
       const username = overrides.username ?? `user${counter}_${Math.random().toString(36).slice(2, 8)}`
       const password = overrides.password ?? 'correct horse battery'
@@ -41,7 +43,11 @@ export async function makeTandem(overrides: Partial<TandemConfig> = {}) {
       return { ...user, cookie, password }
     },
     async login(username: string, password: string): Promise<string> {
-      const res = await built.app.inject({ method: 'POST', url: '/api/login', payload: { username, password } })
+      const res = await built.app.inject({
+        method: 'POST',
+        url: '/api/login',
+        payload: { username, password },
+      })
       if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`)
       return sessionCookieFrom(res)
     },

@@ -47,7 +47,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(async (req, reply) => {
     if (pageFallback && (await pageFallback(req, reply))) return reply
-    return reply.code(404).send({ error: { code: 'route_not_found', message: `no route for ${req.method} ${req.url}` } })
+    return reply
+      .code(404)
+      .send({ error: { code: 'route_not_found', message: `no route for ${req.method} ${req.url}` } })
   })
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id)

@@ -4,8 +4,8 @@ import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect } from 'kysely'
 import pg from 'pg'
 import { type Database, openDb } from '../db.ts'
-import { type Migrations, migrateToLatest, migrationsFingerprint } from '../migrate.ts'
 import { randomToken } from '../ids.ts'
+import { type Migrations, migrateToLatest, migrationsFingerprint } from '../migrate.ts'
 
 const CACHE_DIR = join(import.meta.dirname, '../../../.test-cache')
 
@@ -18,13 +18,22 @@ export interface TestDatabase<DB> extends Database<DB> {
  * A fresh database for one test file, cloned from a template migrated once per migration set:
  * PostgreSQL's CREATE DATABASE … TEMPLATE when TEST_DATABASE_URL is set, a PGlite data dump otherwise.
  */
-export async function createTestDatabase<DB>(product: string, migrations: Migrations): Promise<TestDatabase<DB>> {
+export async function createTestDatabase<DB>(
+  product: string,
+  migrations: Migrations,
+): Promise<TestDatabase<DB>> {
   const url = process.env.TEST_DATABASE_URL
   const fingerprint = migrationsFingerprint(migrations)
-  return url ? clonePostgres<DB>(url, product, fingerprint, migrations) : clonePGlite<DB>(product, fingerprint, migrations)
+  return url
+    ? clonePostgres<DB>(url, product, fingerprint, migrations)
+    : clonePGlite<DB>(product, fingerprint, migrations)
 }
 
-async function clonePGlite<DB>(product: string, fingerprint: string, migrations: Migrations): Promise<TestDatabase<DB>> {
+async function clonePGlite<DB>(
+  product: string,
+  fingerprint: string,
+  migrations: Migrations,
+): Promise<TestDatabase<DB>> {
   const file = join(CACHE_DIR, `${product}-${fingerprint}.tar.gz`)
   let dump: Buffer
   try {
@@ -58,7 +67,9 @@ async function clonePostgres<DB>(
   migrations: Migrations,
 ): Promise<TestDatabase<DB>> {
   const template = `${product}_tpl_${fingerprint}`
-  const name = `${product}_t_${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`
+  const name = `${product}_t_${randomToken(6)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x')}`
   const admin = new pg.Client({ connectionString: url })
   await admin.connect()
   try {
@@ -77,7 +88,9 @@ async function clonePostgres<DB>(
       }
       await tpl.close()
     }
-    await admin.query(`create database ${pg.escapeIdentifier(name)} template ${pg.escapeIdentifier(template)}`)
+    await admin.query(
+      `create database ${pg.escapeIdentifier(name)} template ${pg.escapeIdentifier(template)}`,
+    )
   } finally {
     await admin.query('select pg_advisory_unlock(hashtext($1))', [template]).catch(() => {})
     await admin.end()

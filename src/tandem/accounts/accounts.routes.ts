@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
 import { AppError } from '../../lib/errors.ts'
 import { addRoute } from '../../lib/http/routes.ts'
 import type { TandemContext } from '../context.ts'
+import { presentMe } from './accounts.presenter.ts'
 import { findUserById, updateUserSettings } from './accounts.repository.ts'
 import { LoginBody, MeSchema, SettingsBody, SignUpBody } from './accounts.schemas.ts'
-import { presentMe } from './accounts.presenter.ts'
 import { authenticate, endSession, signUp, startSession } from './accounts.service.ts'
 import { actorOf, clearSessionCookie, SESSION_COOKIE, sessionGuards, setSessionCookie } from './session.ts'
-import { z } from 'zod'
 
 const tags = ['accounts']
 
@@ -30,7 +30,12 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: TandemContext):
     app,
     'POST',
     '/api/signup',
-    { summary: 'Create an account and log in', tags, body: SignUpBody, response: { 201: z.object({ user: MeSchema }) } },
+    {
+      summary: 'Create an account and log in',
+      tags,
+      body: SignUpBody,
+      response: { 201: z.object({ user: MeSchema }) },
+    },
     async (req, reply) => {
       const user = await signUp(ctx.db, req.body)
       const token = await startSession(ctx.db, user.id, sessionSettings)
@@ -71,7 +76,12 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: TandemContext):
     app,
     'GET',
     '/api/me',
-    { summary: 'The logged-in user', tags, preHandler: requireSession, response: { 200: z.object({ user: MeSchema }) } },
+    {
+      summary: 'The logged-in user',
+      tags,
+      preHandler: requireSession,
+      response: { 200: z.object({ user: MeSchema }) },
+    },
     async (req) => {
       const user = await findUserById(ctx.db, actorOf(req).userId)
       if (!user) throw new AppError(401, 'unauthenticated', 'log in first')

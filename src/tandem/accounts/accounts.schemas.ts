@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { hasControlCharacters } from '../../lib/text.ts'
 
 export const Username = z
   .string()
@@ -9,10 +10,12 @@ export const DisplayName = z
   .trim()
   .min(1)
   .max(60)
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'no control characters')
+  .refine((s) => !hasControlCharacters(s), 'no control characters')
 export const Password = z.string().min(8, 'at least 8 characters').max(200)
 
-export const SignUpBody = z.object({ username: Username, displayName: DisplayName, password: Password }).strict()
+export const SignUpBody = z
+  .object({ username: Username, displayName: DisplayName, password: Password })
+  .strict()
 export const LoginBody = z.object({ username: z.string().max(100), password: z.string().max(200) }).strict()
 export const SettingsBody = z
   .object({ displayName: DisplayName.optional(), allowSuggestions: z.boolean().optional() })

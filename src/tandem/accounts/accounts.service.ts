@@ -1,6 +1,6 @@
+import type { Clock } from '../../lib/clock.ts'
 import { AppError } from '../../lib/errors.ts'
 import { newId, randomToken, sha256 } from '../../lib/ids.ts'
-import type { Clock } from '../../lib/clock.ts'
 import type { Db, User } from '../db.ts'
 import {
   deleteSession,
@@ -76,7 +76,11 @@ export async function endSession(db: Db, token: string): Promise<void> {
   await deleteSession(db, sha256(token))
 }
 
-export async function resolveSession(db: Db, token: string, settings: SessionSettings): Promise<Actor | undefined> {
+export async function resolveSession(
+  db: Db,
+  token: string,
+  settings: SessionSettings,
+): Promise<Actor | undefined> {
   const idHash = sha256(token)
   const now = settings.clock.now()
   const row = await findSessionUser(db, idHash, now)

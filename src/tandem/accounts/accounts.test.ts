@@ -18,7 +18,11 @@ describe('sign up, log in, log out', () => {
     assert.equal(res.statusCode, 201)
     assert.equal(res.json().user.username, 'dora')
     assert.equal(res.json().user.password_hash, undefined)
-    const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: sessionCookieFrom(res) } })
+    const me = await t.app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { cookie: sessionCookieFrom(res) },
+    })
     assert.equal(me.statusCode, 200)
     assert.equal(me.json().user.displayName, 'Dora')
   })
@@ -42,12 +46,20 @@ describe('sign up, log in, log out', () => {
     assert.equal(res.statusCode, 400)
     const body = res.json()
     assert.equal(body.error.code, 'validation_failed')
-    assert.deepEqual(body.error.details.map((d: { path: string }) => d.path).sort(), ['displayName', 'password', 'username'])
+    assert.deepEqual(body.error.details.map((d: { path: string }) => d.path).sort(), [
+      'displayName',
+      'password',
+      'username',
+    ])
   })
 
   test('SECURITY row 37: passwords are argon2id and a wrong username answers like a wrong password', async () => {
     const user = await t.makeUser({ password: 'the right password' })
-    const row = await t.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow()
+    const row = await t.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow()
     assert.match(row.password_hash, /^\$argon2id\$/)
     const wrongPassword = await t.app.inject({
       method: 'POST',
@@ -82,8 +94,14 @@ describe('sign up, log in, log out', () => {
     assert.equal(set.secure, true, 'Secure outside development')
     const second = `tandem_session=${set.value}`
     assert.notEqual(second, first, 'a new session id at login')
-    assert.equal((await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: first } })).statusCode, 401)
-    assert.equal((await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: second } })).statusCode, 200)
+    assert.equal(
+      (await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: first } })).statusCode,
+      401,
+    )
+    assert.equal(
+      (await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: second } })).statusCode,
+      200,
+    )
     const out = await t.app.inject({ method: 'POST', url: '/api/logout', headers: { cookie: second } })
     assert.equal(out.statusCode, 204)
     const after = await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: second } })
@@ -114,7 +132,9 @@ describe('sign up, log in, log out', () => {
       headers: { origin: 'https://evil.example' },
     })
     assert.equal(res.statusCode, 403)
-    assert.deepEqual(res.json(), { error: { code: 'cross_site_request', message: 'requests from other sites are refused' } })
+    assert.deepEqual(res.json(), {
+      error: { code: 'cross_site_request', message: 'requests from other sites are refused' },
+    })
     const fetchMeta = await t.as(user, {
       method: 'POST',
       url: '/api/friends/requests',

@@ -49,7 +49,12 @@ export async function saveLinks(
   if (links.length === 0) return
   await insertLinks(
     db,
-    links.map((l) => ({ ...l, message_id: owner.messageId, via_client_id: owner.viaClientId, created_at: owner.now })),
+    links.map((l) => ({
+      ...l,
+      message_id: owner.messageId,
+      via_client_id: owner.viaClientId,
+      created_at: owner.now,
+    })),
   )
 }
 

@@ -15,9 +15,14 @@ async function sentLink(url: string) {
   const a = await t.makeUser()
   const b = await t.makeUser()
   await t.befriend(a, b)
-  const thread = (await t.as(a, { method: 'POST', url: '/api/threads', payload: { usernames: [b.username] } })).json()
-    .thread
-  const res = await t.as(a, { method: 'POST', url: `/api/threads/${thread.id}/messages`, payload: { text: `see ${url}` } })
+  const thread = (
+    await t.as(a, { method: 'POST', url: '/api/threads', payload: { usernames: [b.username] } })
+  ).json().thread
+  const res = await t.as(a, {
+    method: 'POST',
+    url: `/api/threads/${thread.id}/messages`,
+    payload: { text: `see ${url}` },
+  })
   const href: string = res.json().message.links[0].href
   return { id: href.split('/l/')[1]!, path: new URL(href).pathname }
 }
@@ -32,10 +37,10 @@ async function eventually(check: () => Promise<boolean>, what: string) {
 
 describe('link shim', () => {
   test('finds http(s) URLs only, without sentence punctuation', () => {
-    assert.deepEqual(findUrls('a https://x.example/a?b=1. b (http://y.example/p) javascript:alert(1) ftp://z.example'), [
-      'https://x.example/a?b=1',
-      'http://y.example/p',
-    ])
+    assert.deepEqual(
+      findUrls('a https://x.example/a?b=1. b (http://y.example/p) javascript:alert(1) ftp://z.example'),
+      ['https://x.example/a?b=1', 'http://y.example/p'],
+    )
     assert.equal(safeHttpUrl('javascript:alert(1)'), undefined)
     assert.equal(safeHttpUrl('data:text/html,hi'), undefined)
     assert.equal(safeHttpUrl('https://user:pw@x.example/'), undefined)
@@ -43,7 +48,12 @@ describe('link shim', () => {
   })
 
   test('SECURITY row 42: unknown and malformed ids are 404; ids carry at least 128 random bits', async () => {
-    for (const path of ['/l/AAAAAAAAAAAAAAAAAAAAAAAA', '/l/short', '/l/..%2F..%2Fetc', `/l/${'x'.repeat(150)}`]) {
+    for (const path of [
+      '/l/AAAAAAAAAAAAAAAAAAAAAAAA',
+      '/l/short',
+      '/l/..%2F..%2Fetc',
+      `/l/${'x'.repeat(150)}`,
+    ]) {
       const res = await t.app.inject({ method: 'GET', url: path })
       assert.equal(res.statusCode, 404, path)
       assert.deepEqual(res.json(), { error: { code: 'link_not_found', message: 'link not found' } })

@@ -60,7 +60,10 @@ export function presentThread(row: InboxRow, members: MemberRow[], viewerId: str
         id: row.last_id,
         seq: row.last_seq,
         kind: row.last_kind,
-        text: row.last_kind === 'title_card' && !row.last_body ? (row.last_card?.title ?? '') : (row.last_body ?? ''),
+        text:
+          row.last_kind === 'title_card' && !row.last_body
+            ? (row.last_card?.title ?? '')
+            : (row.last_body ?? ''),
         senderId: row.last_sender_id,
         senderName: row.last_sender_name,
         viaName: row.last_via_client_id ? (row.last_card?.appName ?? null) : null,

@@ -15,7 +15,11 @@ export async function findMembership(db: Db, threadId: string, userId: string) {
 }
 
 export async function selectMemberIds(db: Db, threadId: string): Promise<string[]> {
-  const rows = await db.selectFrom('thread_members').select('user_id').where('thread_id', '=', threadId).execute()
+  const rows = await db
+    .selectFrom('thread_members')
+    .select('user_id')
+    .where('thread_id', '=', threadId)
+    .execute()
   return rows.map((r) => r.user_id)
 }
 
@@ -33,7 +37,14 @@ export async function selectMembers(db: Db, threadIds: string[]) {
 
 export async function insertThread(
   db: Db,
-  thread: { id: string; kind: 'direct' | 'group'; title: string | null; directKey: string | null; createdBy: string; now: Date },
+  thread: {
+    id: string
+    kind: 'direct' | 'group'
+    title: string | null
+    directKey: string | null
+    createdBy: string
+    now: Date
+  },
   memberIds: string[],
 ): Promise<Thread | undefined> {
   const row = await db
@@ -144,7 +155,11 @@ export async function insertMessage(
 }
 
 export async function setLinksOfMessage(db: Db, messageId: string, links: MessageLink[]): Promise<void> {
-  await db.updateTable('messages').set({ links: JSON.stringify(links) }).where('id', '=', messageId).execute()
+  await db
+    .updateTable('messages')
+    .set({ links: JSON.stringify(links) })
+    .where('id', '=', messageId)
+    .execute()
 }
 
 const messageColumns = [
@@ -162,7 +177,11 @@ const messageColumns = [
   'users.display_name as sender_display_name',
 ] as const
 
-export async function selectMessages(db: Db, threadId: string, options: { beforeSeq?: number | undefined; limit: number }) {
+export async function selectMessages(
+  db: Db,
+  threadId: string,
+  options: { beforeSeq?: number | undefined; limit: number },
+) {
   let query = db
     .selectFrom('messages')
     .innerJoin('users', 'users.id', 'messages.sender_id')

@@ -12,7 +12,14 @@ import {
   SendMessageBody,
   ThreadParams,
 } from './messaging.schemas.ts'
-import { createThread, getThreadView, listInbox, listMessages, markRead, sendMessage } from './messaging.service.ts'
+import {
+  createThread,
+  getThreadView,
+  listInbox,
+  listMessages,
+  markRead,
+  sendMessage,
+} from './messaging.service.ts'
 
 const tags = ['messaging']
 
@@ -20,7 +27,11 @@ export function idempotencyKeyOf(headers: Record<string, unknown>): string | und
   const key = headers['idempotency-key']
   if (key === undefined) return undefined
   if (typeof key !== 'string' || !IDEMPOTENCY_KEY_RE.test(key)) {
-    throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters')
+    throw new AppError(
+      400,
+      'invalid_idempotency_key',
+      'Idempotency-Key must be 1 to 255 visible ASCII characters',
+    )
   }
   return key
 }

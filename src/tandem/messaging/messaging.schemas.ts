@@ -1,9 +1,10 @@
 import { z } from 'zod'
+import { hasControlCharacters } from '../../lib/text.ts'
 import { Username } from '../accounts/accounts.schemas.ts'
 import { MAX_URL_LENGTH, safeHttpUrl } from '../links/links.service.ts'
 import { MAX_GROUP_MEMBERS } from './messaging.service.ts'
 
-const noControl = (s: string) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s)
+const noControl = (s: string) => !hasControlCharacters(s, true)
 
 export const HttpUrl = z
   .string()
@@ -24,18 +25,27 @@ export const SendMessageBody = z
     card: TitleCardInput.optional(),
   })
   .strict()
-  .refine((b) => b.card !== undefined || b.text.trim().length > 0, { message: 'a message needs text or a card', path: ['text'] })
+  .refine((b) => b.card !== undefined || b.text.trim().length > 0, {
+    message: 'a message needs text or a card',
+    path: ['text'],
+  })
 
 export const CreateThreadBody = z
   .object({
-    usernames: z.array(Username).min(1).max(MAX_GROUP_MEMBERS - 1),
+    usernames: z
+      .array(Username)
+      .min(1)
+      .max(MAX_GROUP_MEMBERS - 1),
     title: z.string().trim().min(1).max(80).refine(noControl, 'no control characters').optional(),
   })
   .strict()
 
 export const ThreadParams = z.object({ id: z.uuid() }).strict()
 export const InboxQuery = z
-  .object({ limit: z.coerce.number().int().min(1).max(100).default(30), before: z.string().max(200).optional() })
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(30),
+    before: z.string().max(200).optional(),
+  })
   .strict()
 export const MessagesQuery = z
   .object({

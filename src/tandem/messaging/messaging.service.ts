@@ -53,7 +53,12 @@ async function directBlocked(db: Db, thread: Thread, viewerId: string): Promise<
 }
 
 /** The one-to-one thread of two users, created on first use. */
-export async function openDirectThread(db: Db, clock: Clock, a: string, b: string): Promise<{ thread: Thread; created: boolean }> {
+export async function openDirectThread(
+  db: Db,
+  clock: Clock,
+  a: string,
+  b: string,
+): Promise<{ thread: Thread; created: boolean }> {
   const key = directKey(a, b)
   const existing = await findThreadByDirectKey(db, key)
   if (existing) return { thread: existing, created: false }
@@ -97,7 +102,14 @@ export async function createThread(
     } else {
       thread = (await insertThread(
         trx,
-        { id: newId(), kind: 'group', title: input.title ?? null, directKey: null, createdBy: viewer.userId, now: deps.clock.now() },
+        {
+          id: newId(),
+          kind: 'group',
+          title: input.title ?? null,
+          directKey: null,
+          createdBy: viewer.userId,
+          now: deps.clock.now(),
+        },
         [viewer.userId, ...ids],
       ))!
       created = true
@@ -127,7 +139,11 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
   return { at: date, id }
 }
 
-export async function listInbox(db: Db, viewer: Viewer, options: { limit: number; before?: string | undefined }) {
+export async function listInbox(
+  db: Db,
+  viewer: Viewer,
+  options: { limit: number; before?: string | undefined },
+) {
   const rows = await selectInbox(db, viewer.userId, {
     limit: options.limit + 1,
     before: options.before ? decodeCursor(options.before) : undefined,
@@ -196,14 +212,25 @@ export async function sendMessage(
     return once(
       trx,
       deps.clock,
-      { ownerId: viewer.userId, scope: `thread:${thread.id}`, key: idempotencyKey, requestHash: requestHash(input) },
+      {
+        ownerId: viewer.userId,
+        scope: `thread:${thread.id}`,
+        key: idempotencyKey,
+        requestHash: requestHash(input),
+      },
       effect,
     )
   })
 }
 
 /** The write itself, inside the caller's transaction: sequence, message, links, read marker, realtime event. */
-export async function appendMessage(db: Db, deps: MessagingDeps, viewer: Viewer, thread: Thread, input: SendInput) {
+export async function appendMessage(
+  db: Db,
+  deps: MessagingDeps,
+  viewer: Viewer,
+  thread: Thread,
+  input: SendInput,
+) {
   const now = deps.clock.now()
   const cardLinks = input.card ? planLinks([input.card.url]) : []
   const textLinks = planLinks(findUrls(input.text))
@@ -248,7 +275,12 @@ export async function appendMessage(db: Db, deps: MessagingDeps, viewer: Viewer,
 export async function markRead(db: Db, viewer: Viewer, threadId: string, seq?: number) {
   return db.transaction().execute(async (trx) => {
     const { thread } = await threadForViewer(trx, viewer, threadId)
-    const lastReadSeq = await updateReadSeq(trx, threadId, viewer.userId, Math.min(seq ?? thread.last_seq, thread.last_seq))
+    const lastReadSeq = await updateReadSeq(
+      trx,
+      threadId,
+      viewer.userId,
+      Math.min(seq ?? thread.last_seq, thread.last_seq),
+    )
     await publishEvent(trx, { type: 'thread.read', to: [viewer.userId], threadId, lastReadSeq })
     return { lastReadSeq, unreadCount: Math.max(0, thread.last_seq - lastReadSeq) }
   })

@@ -33,7 +33,11 @@ describe('threads and messages', () => {
   test('the one-to-one thread is found, not duplicated', async () => {
     const { ana, ben, thread, created } = await friendsWithThread()
     assert.equal(created, 201)
-    const again = await t.as(ben, { method: 'POST', url: '/api/threads', payload: { usernames: [ana.username] } })
+    const again = await t.as(ben, {
+      method: 'POST',
+      url: '/api/threads',
+      payload: { usernames: [ana.username] },
+    })
     assert.equal(again.statusCode, 200)
     assert.equal(again.json().thread.id, thread.id)
     assert.equal(again.json().thread.kind, 'direct')
@@ -69,7 +73,11 @@ describe('threads and messages', () => {
     assert.equal(entry.title, 'Ana')
     const anaEntry = (await inbox(ana)).threads.find((x: { id: string }) => x.id === thread.id)
     assert.equal(anaEntry.unreadCount, 0, 'my own messages are not unread for me')
-    const read = await t.as(ben, { method: 'POST', url: `/api/threads/${thread.id}/read`, payload: { seq: 1 } })
+    const read = await t.as(ben, {
+      method: 'POST',
+      url: `/api/threads/${thread.id}/read`,
+      payload: { seq: 1 },
+    })
     assert.deepEqual(read.json(), { lastReadSeq: 1, unreadCount: 1 })
     await t.as(ben, { method: 'POST', url: `/api/threads/${thread.id}/read`, payload: {} })
     assert.equal((await inbox(ben)).threads.find((x: { id: string }) => x.id === thread.id).unreadCount, 0)
@@ -90,8 +98,9 @@ describe('threads and messages', () => {
     const g = group.json().thread
     assert.equal(g.kind, 'group')
     assert.equal(g.members.length, 3)
-    const direct = (await t.as(a, { method: 'POST', url: '/api/threads', payload: { usernames: [b.username] } })).json()
-      .thread
+    const direct = (
+      await t.as(a, { method: 'POST', url: '/api/threads', payload: { usernames: [b.username] } })
+    ).json().thread
     t.clock.advance(1000)
     await send(a, direct.id, { text: 'first' })
     t.clock.advance(1000)
@@ -127,8 +136,9 @@ describe('threads and messages', () => {
       const friend = await t.makeUser()
       await t.befriend(lonely, friend)
       t.clock.advance(1000)
-      const th = (await t.as(lonely, { method: 'POST', url: '/api/threads', payload: { usernames: [friend.username] } }))
-        .json().thread
+      const th = (
+        await t.as(lonely, { method: 'POST', url: '/api/threads', payload: { usernames: [friend.username] } })
+      ).json().thread
       ids.unshift(th.id)
     }
     const listed: string[] = []
@@ -175,7 +185,10 @@ describe('threads and messages', () => {
     const reused = await send(ana, thread.id, { text: 'something else' }, key)
     assert.equal(reused.statusCode, 422)
     assert.deepEqual(reused.json(), {
-      error: { code: 'idempotency_key_reused', message: 'this Idempotency-Key was already used for a different request' },
+      error: {
+        code: 'idempotency_key_reused',
+        message: 'this Idempotency-Key was already used for a different request',
+      },
     })
     const bad = await send(ana, thread.id, { text: 'x' }, 'has spaces in it')
     assert.equal(bad.statusCode, 400)
@@ -200,7 +213,11 @@ describe('threads and messages', () => {
     const { ana, thread } = await friendsWithThread()
     const res = await send(ana, thread.id, {
       text: 'watch this: https://films.example/arrival, and see https://example.org/review.',
-      card: { title: 'Arrival', imageUrl: 'https://img.example/arrival.jpg', url: 'https://films.example/arrival' },
+      card: {
+        title: 'Arrival',
+        imageUrl: 'https://img.example/arrival.jpg',
+        url: 'https://films.example/arrival',
+      },
     })
     assert.equal(res.statusCode, 201)
     const m = res.json().message

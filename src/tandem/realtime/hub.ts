@@ -40,7 +40,8 @@ export class RealtimeHub {
   async stop(): Promise<void> {
     if (this.#heartbeat) clearInterval(this.#heartbeat)
     await this.#unlisten?.()
-    for (const set of this.#sockets.values()) for (const socket of set) socket.close(1001, 'server shutting down')
+    for (const set of this.#sockets.values())
+      for (const socket of set) socket.close(1001, 'server shutting down')
     this.#sockets.clear()
   }
 

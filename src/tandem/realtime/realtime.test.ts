@@ -34,7 +34,13 @@ async function connect(cookie: string, headers: Record<string, string> = {}) {
       const i = frames.findIndex((f) => f.type === type)
       if (i >= 0) return resolve(frames.splice(i, 1)[0]!)
       const timer = setTimeout(() => reject(new Error(`no ${type} frame within 5 s`)), 5000)
-      waiters.push({ type, resolve: (f) => (clearTimeout(timer), resolve(f)) })
+      waiters.push({
+        type,
+        resolve: (f) => {
+          clearTimeout(timer)
+          resolve(f)
+        },
+      })
     })
   await next('hello')
   return { ws, next, frames }
@@ -55,8 +61,9 @@ describe('realtime delivery', () => {
     const ben = await t.makeUser({ displayName: 'Ben' })
     const eve = await t.makeUser()
     await t.befriend(ana, ben)
-    const thread = (await t.as(ana, { method: 'POST', url: '/api/threads', payload: { usernames: [ben.username] } }))
-      .json().thread
+    const thread = (
+      await t.as(ana, { method: 'POST', url: '/api/threads', payload: { usernames: [ben.username] } })
+    ).json().thread
     const benTab1 = await connect(ben.cookie)
     const benTab2 = await connect(await t.login(ben.username, ben.password))
     const anaTab = await connect(ana.cookie)

@@ -17,8 +17,10 @@ const requestNotFound = () => notFound('friend_request')
 
 export const socialPolicy = definePolicies({
   'friend_request:create': {
-    allow: (actor: Actor, r: Relation) => r.targetId !== actor.userId && !r.blockedByTarget && !r.blockedByActor,
-    deny: () => new AppError(403, 'friend_request_not_allowed', 'you cannot send this person a friend request'),
+    allow: (actor: Actor, r: Relation) =>
+      r.targetId !== actor.userId && !r.blockedByTarget && !r.blockedByActor,
+    deny: () =>
+      new AppError(403, 'friend_request_not_allowed', 'you cannot send this person a friend request'),
   } satisfies Rule<Actor, Relation>,
   'friend_request:respond': {
     allow: (actor: Actor, r: RequestRow) => r.to_user_id === actor.userId && r.status === 'pending',

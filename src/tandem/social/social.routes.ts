@@ -62,7 +62,12 @@ export function registerSocialRoutes(app: FastifyInstance, ctx: TandemContext): 
       app,
       'POST',
       `/api/friends/requests/:id/${action}`,
-      { summary: `${action === 'accept' ? 'Accept' : 'Decline'} a friend request`, tags, preHandler: requireSession, params: IdParams },
+      {
+        summary: `${action === 'accept' ? 'Accept' : 'Decline'} a friend request`,
+        tags,
+        preHandler: requireSession,
+        params: IdParams,
+      },
       async (req) => {
         const { request, user } = await respondToRequest(db, clock, actorOf(req), req.params.id, answer)
         return { request: presentRequest(request, user) }
@@ -81,9 +86,15 @@ export function registerSocialRoutes(app: FastifyInstance, ctx: TandemContext): 
     },
   )
 
-  addRoute(app, 'GET', '/api/friends', { summary: 'My friends', tags, preHandler: requireSession }, async (req) => ({
-    friends: (await listFriends(db, actorOf(req))).map(presentFriend),
-  }))
+  addRoute(
+    app,
+    'GET',
+    '/api/friends',
+    { summary: 'My friends', tags, preHandler: requireSession },
+    async (req) => ({
+      friends: (await listFriends(db, actorOf(req))).map(presentFriend),
+    }),
+  )
 
   addRoute(
     app,
@@ -112,9 +123,15 @@ export function registerSocialRoutes(app: FastifyInstance, ctx: TandemContext): 
     },
   )
 
-  addRoute(app, 'GET', '/api/blocks', { summary: 'People I blocked', tags, preHandler: requireSession }, async (req) => ({
-    blocks: (await listBlocked(db, actorOf(req))).map(presentFriend),
-  }))
+  addRoute(
+    app,
+    'GET',
+    '/api/blocks',
+    { summary: 'People I blocked', tags, preHandler: requireSession },
+    async (req) => ({
+      blocks: (await listBlocked(db, actorOf(req))).map(presentFriend),
+    }),
+  )
 
   addRoute(
     app,

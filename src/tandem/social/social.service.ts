@@ -81,7 +81,8 @@ export async function respondToRequest(
     const updated = await updateRequestStatus(trx, request.id, answer, now)
     if (!updated) throw notFound('friend_request')
     if (answer === 'accepted') {
-      if (await isBlockedBetween(trx, request.from_user_id, request.to_user_id)) throw notFound('friend_request')
+      if (await isBlockedBetween(trx, request.from_user_id, request.to_user_id))
+        throw notFound('friend_request')
       await insertFriendship(trx, request.from_user_id, request.to_user_id, now)
     }
     await publishEvent(trx, { type: 'friends.changed', to: [request.from_user_id, request.to_user_id] })
@@ -113,7 +114,12 @@ export async function removeFriend(db: Db, actor: Actor, friendId: string): Prom
 }
 
 /** Blocking ends the friendship and any pending request; the blocked user is not told. */
-export async function blockUser(db: Db, clock: Clock, actor: Actor, target: { userId?: string; username?: string }) {
+export async function blockUser(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  target: { userId?: string; username?: string },
+) {
   return db.transaction().execute(async (trx) => {
     const user = target.userId
       ? await findUserById(trx, target.userId)

@@ -20,7 +20,9 @@ describe('friends', () => {
     const requestId = sent.json().request.id
     const incoming = await t.as(ben, { method: 'GET', url: '/api/friends/requests' })
     assert.deepEqual(
-      incoming.json().incoming.map((r: { id: string; user: { username: string } }) => [r.id, r.user.username]),
+      incoming
+        .json()
+        .incoming.map((r: { id: string; user: { username: string } }) => [r.id, r.user.username]),
       [[requestId, ana.username]],
     )
     const outgoing = await t.as(ana, { method: 'GET', url: '/api/friends/requests' })
@@ -55,11 +57,17 @@ describe('friends', () => {
     const id = (await post(a, '/api/friends/requests', { username: b.username })).json().request.id
     const stranger = await post(c, `/api/friends/requests/${id}/accept`)
     assert.equal(stranger.statusCode, 404)
-    assert.deepEqual(stranger.json(), { error: { code: 'friend_request_not_found', message: 'friend request not found' } })
+    assert.deepEqual(stranger.json(), {
+      error: { code: 'friend_request_not_found', message: 'friend request not found' },
+    })
     const self = await post(a, `/api/friends/requests/${id}/accept`)
     assert.equal(self.statusCode, 404, 'the sender cannot accept their own request')
     assert.equal((await post(b, `/api/friends/requests/${id}/decline`)).statusCode, 200)
-    assert.equal((await post(b, `/api/friends/requests/${id}/accept`)).statusCode, 404, 'answered requests are closed')
+    assert.equal(
+      (await post(b, `/api/friends/requests/${id}/accept`)).statusCode,
+      404,
+      'answered requests are closed',
+    )
     const id2 = (await post(a, '/api/friends/requests', { username: c.username })).json().request.id
     assert.equal((await t.as(a, { method: 'DELETE', url: `/api/friends/requests/${id2}` })).statusCode, 204)
     assert.deepEqual((await t.as(c, { method: 'GET', url: '/api/friends/requests' })).json().incoming, [])
@@ -87,7 +95,9 @@ describe('friends', () => {
     assert.deepEqual(request.json(), { error: { code: 'user_not_found', message: 'user not found' } })
     const message = await post(b, `/api/threads/${thread.id}/messages`, { text: 'hello?' })
     assert.equal(message.statusCode, 403)
-    assert.deepEqual(message.json(), { error: { code: 'blocked', message: 'you cannot message this person' } })
+    assert.deepEqual(message.json(), {
+      error: { code: 'blocked', message: 'you cannot message this person' },
+    })
     const mine = await post(a, `/api/threads/${thread.id}/messages`, { text: 'me neither' })
     assert.equal(mine.statusCode, 403, 'the blocker cannot message either while the block stands')
     const newThread = await post(b, '/api/threads', { usernames: [a.username] })
