@@ -1,6 +1,9 @@
-import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { envBoolean, parseEnv, type RuntimeEnv, runtimeEnv } from '../lib/config.ts'
+import { parseSecretKey } from '../lib/secret-box.ts'
 
 export interface TandemConfig {
   env: RuntimeEnv
@@ -18,6 +21,15 @@ export interface TandemConfig {
   /** Longest wait before an acknowledged link click is on disk. */
   clickFlushMs: number
   loginRateLimit: { max: number; windowMs: number }
+  /** Encrypts secrets at rest (webhook keys, signing keys); from TANDEM_SECRET_KEY, or a file under the data folder in development. */
+  secretKey: Buffer
+  oauth: {
+    accessTokenTtlSeconds: number
+    /** A refresh token unused this long expires (SECURITY.md row 18). */
+    refreshTokenIdleDays: number
+  }
+  /** Partner URLs may be http on loopback (development and tests only, SECURITY.md rows 3 and 43). */
+  allowLoopbackPartnerUrls: boolean
 }
 
 const schema = z.object({
@@ -32,23 +44,51 @@ const schema = z.object({
   TANDEM_DEMO: envBoolean.default(false),
   TANDEM_SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   TANDEM_CLICK_FLUSH_MS: z.coerce.number().int().min(10).max(1000).default(250),
+  TANDEM_SECRET_KEY: z.string().optional(),
+  TANDEM_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  TANDEM_REFRESH_TOKEN_IDLE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 })
+
+/** In development a key is made once and kept beside the embedded database; production must provide one. */
+function resolveSecretKey(given: string | undefined, env: string, dataDir: string): Buffer {
+  if (given) return parseSecretKey(given)
+  if (env === 'production')
+    throw new Error('invalid configuration:\n  TANDEM_SECRET_KEY: required in production')
+  const file = join(dataDir, '..', 'tandem-secret.key')
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true })
+    try {
+      writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' })
+    } catch (error) {
+      // Another process made it first: use theirs.
+      if ((error as { code?: string }).code !== 'EEXIST') throw error
+    }
+  }
+  return parseSecretKey(readFileSync(file, 'utf8'))
+}
 
 export function loadTandemConfig(env: Record<string, string | undefined> = process.env): TandemConfig {
   const e = parseEnv(schema, env)
+  const dataDir = join(e.DATA_DIR, 'tandem')
   return Object.freeze({
     env: e.NODE_ENV,
     host: e.TANDEM_HOST,
     port: e.TANDEM_PORT,
     publicOrigin: (e.TANDEM_PUBLIC_ORIGIN ?? `http://localhost:${e.TANDEM_PORT}`).replace(/\/$/, ''),
     databaseUrl: e.TANDEM_DATABASE_URL,
-    dataDir: join(e.DATA_DIR, 'tandem'),
+    dataDir,
     logLevel: e.LOG_LEVEL,
     webDir: e.TANDEM_WEB_DIR ?? join(import.meta.dirname, '../../dist/tandem-web'),
     demo: e.TANDEM_DEMO,
     sessionTtlDays: e.TANDEM_SESSION_TTL_DAYS,
     clickFlushMs: e.TANDEM_CLICK_FLUSH_MS,
     loginRateLimit: { max: 10, windowMs: 60_000 },
+    secretKey: resolveSecretKey(e.TANDEM_SECRET_KEY, e.NODE_ENV, dataDir),
+    oauth: {
+      accessTokenTtlSeconds: e.TANDEM_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenIdleDays: e.TANDEM_REFRESH_TOKEN_IDLE_DAYS,
+    },
+    allowLoopbackPartnerUrls: e.NODE_ENV !== 'production',
   })
 }
 
@@ -67,6 +107,9 @@ export function testTandemConfig(overrides: Partial<TandemConfig> = {}): TandemC
     sessionTtlDays: 30,
     clickFlushMs: 50,
     loginRateLimit: { max: 10, windowMs: 60_000 },
+    secretKey: randomBytes(32),
+    oauth: { accessTokenTtlSeconds: 300, refreshTokenIdleDays: 30 },
+    allowLoopbackPartnerUrls: true,
     ...overrides,
   })
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
 import type { Database } from '../lib/db.ts'
+import type { SecretBox } from '../lib/secret-box.ts'
 import type { TandemConfig } from './config.ts'
 import type { Db, TandemDatabase } from './db.ts'
 import type { ClickRecorder } from './links/click-recorder.ts'
@@ -12,5 +13,7 @@ export interface TandemContext {
   db: Db
   clock: Clock
   clicks: ClickRecorder
+  /** Seals and opens secrets stored in the database. */
+  secrets: SecretBox
   log: Logger | undefined
 }

@@ -112,7 +112,133 @@ export interface LinkClicksTable {
   clicked_at: Timestamp
 }
 
+type Json<T> = ColumnType<T, string, string>
+
+export interface ServerSecretsTable {
+  name: string
+  value_enc: string
+  created_at: Timestamp
+}
+
+export interface PartnerAppsTable {
+  client_id: string
+  name: string
+  logo_url: string | null
+  homepage_url: string
+  privacy_policy_url: string
+  redirect_uris: Json<string[]>
+  jwks_uri: string | null
+  jwks: ColumnType<{ keys: Record<string, unknown>[] } | null, string | null, string | null>
+  webhook_url: string | null
+  webhook_secret_enc: string
+  dpop_bound: Generated<boolean>
+  status: Generated<'active' | 'suspended'>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export type PrivilegedApi = 'inbox' | 'friends' | 'activity' | 'reporting'
+
+export interface AgreementObligations {
+  /** A report is due every this many days (the biweekly report: 14). */
+  reportEveryDays?: number
+  /** Days a partner has to send a deletion receipt after a revocation. */
+  deletionReceiptDays?: number
+}
+
+export interface AgreementsTable {
+  id: string
+  client_id: string
+  api: PrivilegedApi
+  version: number
+  valid_from: Timestamp
+  valid_until: Timestamp
+  ended_at: Timestamp | null
+  end_reason: string | null
+  obligations: Json<AgreementObligations>
+  created_by: string | null
+  created_at: Timestamp
+}
+
+export interface OidcPayloadsTable {
+  model: string
+  id_hash: string
+  payload: Json<Record<string, unknown>>
+  grant_id: string | null
+  uid: string | null
+  user_code_hash: string | null
+  expires_at: Timestamp | null
+  consumed_at: Timestamp | null
+}
+
+export interface PartnerGrantsTable {
+  grant_id: string
+  user_id: string
+  client_id: string
+  scopes: Json<string[]>
+  created_at: Timestamp
+  updated_at: Timestamp
+  revoked_at: Timestamp | null
+  revoked_reason: string | null
+}
+
+export interface AppSubjectsTable {
+  client_id: string
+  user_id: string
+  sub: string
+  created_at: Timestamp
+}
+
+export interface LedgerEntriesTable {
+  user_id: string
+  seq: number
+  client_id: string
+  scope: string
+  action: string
+  object_count: number
+  purpose: string
+  details: Json<Record<string, unknown>>
+  created_at: Timestamp
+  prev_hash: string
+  hash: string
+}
+
+export interface WebhookDeliveriesTable {
+  id: string
+  client_id: string
+  event_type: string
+  payload: Json<Record<string, unknown>>
+  status: 'pending' | 'delivered' | 'failed'
+  attempts: Generated<number>
+  next_attempt_at: Timestamp | null
+  last_status: number | null
+  last_error: string | null
+  created_at: Timestamp
+  delivered_at: Timestamp | null
+}
+
+export interface DeletionRequestsTable {
+  id: string
+  grant_id: string
+  user_id: string
+  client_id: string
+  requested_at: Timestamp
+  due_at: Timestamp
+  receipt: ColumnType<Record<string, unknown> | null, string | null, string | null>
+  receipt_jws: string | null
+  received_at: Timestamp | null
+}
+
 export interface TandemDatabase {
+  server_secrets: ServerSecretsTable
+  partner_apps: PartnerAppsTable
+  agreements: AgreementsTable
+  oidc_payloads: OidcPayloadsTable
+  partner_grants: PartnerGrantsTable
+  app_subjects: AppSubjectsTable
+  ledger_entries: LedgerEntriesTable
+  webhook_deliveries: WebhookDeliveriesTable
+  deletion_requests: DeletionRequestsTable
   users: UsersTable
   sessions: SessionsTable
   friend_requests: FriendRequestsTable

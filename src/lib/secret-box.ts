@@ -1,0 +1,43 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+
+const VERSION = 'v1'
+
+/**
+ * Authenticated encryption (AES-256-GCM) for secrets kept in the database: webhook keys,
+ * signing keys, refresh tokens. The output is `v1.<iv>.<tag>.<ciphertext>` in base64url;
+ * `context` is bound as associated data, so a value cannot be moved to another row or purpose.
+ */
+export class SecretBox {
+  #key: Buffer
+
+  constructor(key: Buffer) {
+    if (key.length !== 32) throw new Error('the secret key must be 32 bytes')
+    this.#key = key
+  }
+
+  seal(plaintext: string, context: string): string {
+    const iv = randomBytes(12)
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv)
+    cipher.setAAD(Buffer.from(context))
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
+    return [VERSION, iv, cipher.getAuthTag(), body]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.')
+  }
+
+  open(sealed: string, context: string): string {
+    const [version, iv, tag, body] = sealed.split('.')
+    if (version !== VERSION || !iv || !tag || body === undefined) throw new Error('not a sealed value')
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'))
+    decipher.setAAD(Buffer.from(context))
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'))
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8')
+  }
+}
+
+/** Parses a 32-byte key given as base64 or base64url (44 or 43 characters). */
+export function parseSecretKey(text: string): Buffer {
+  const key = Buffer.from(text.trim(), 'base64url')
+  if (key.length !== 32) throw new Error('TANDEM_SECRET_KEY must be 32 random bytes in base64')
+  return key
+}
