@@ -61,6 +61,7 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
     db,
     clock,
     clicks,
+    secrets: new SecretBox(deps.config.secretKey),
     log: deps.logger,
   }
   const hub = new RealtimeHub(ctx, metrics, deps.logger)
