@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static'
 import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
+import type Provider from 'oidc-provider'
 import type { Logger } from 'pino'
 import { type Clock, systemClock } from '../lib/clock.ts'
 import type { Database } from '../lib/db.ts'
@@ -15,12 +16,19 @@ import { deleteExpiredSessions } from './accounts/accounts.repository.ts'
 import { registerAccountRoutes } from './accounts/accounts.routes.ts'
 import { crossSiteGuard } from './accounts/session.ts'
 import type { TandemConfig } from './config.ts'
+import { registerConnectedAppRoutes } from './connected-apps/connected-apps.routes.ts'
 import type { TandemContext } from './context.ts'
 import type { TandemDatabase } from './db.ts'
+import { registerLedgerRoutes } from './ledger/ledger.routes.ts'
 import { ClickRecorder } from './links/click-recorder.ts'
 import { registerLinkRoutes } from './links/links.routes.ts'
 import { purgeIdempotencyKeys } from './messaging/idempotency.ts'
 import { registerMessagingRoutes } from './messaging/messaging.routes.ts'
+import { registerOAuthRoutes } from './oauth/oauth.routes.ts'
+import { createProvider } from './oauth/provider.ts'
+import { loadServerSecrets, publicJwks } from './oauth/server-secrets.ts'
+import { createPartnerGuard } from './partner-api/guard.ts'
+import { registerPartnerMeRoute } from './partner-api/me.routes.ts'
 import { RealtimeHub, registerRealtimeRoutes } from './realtime/hub.ts'
 import { registerSocialRoutes } from './social/social.routes.ts'
 
@@ -35,6 +43,7 @@ export interface TandemApp {
   app: FastifyInstance
   ctx: TandemContext
   hub: RealtimeHub
+  provider: Provider
 }
 
 const HOUR_MS = 3_600_000
@@ -66,6 +75,8 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   }
   const hub = new RealtimeHub(ctx, metrics, deps.logger)
 
+  app.decorateRequest('actor', undefined)
+  app.decorateRequest('partner', undefined)
   await app.register(cookie)
   await app.register(rateLimit, { global: false, hook: 'preHandler' })
   await app.register(websocket, { options: { maxPayload: 4096 } })
@@ -80,8 +91,15 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
 
   registerAccountRoutes(app, ctx)
   registerSocialRoutes(app, ctx)
+  registerLedgerRoutes(app, ctx)
   registerMessagingRoutes(app, ctx)
   registerLinkRoutes(app, ctx)
+  const serverSecrets = await loadServerSecrets(db, ctx.secrets, clock.now())
+  const provider = createProvider(ctx, serverSecrets)
+  await registerOAuthRoutes(app, ctx, provider)
+  const requirePartner = createPartnerGuard(ctx, provider, publicJwks(serverSecrets))
+  registerPartnerMeRoute(app, ctx, requirePartner)
+  registerConnectedAppRoutes(app, ctx)
   registerRealtimeRoutes(app, ctx, hub)
   await serveWebClient(app, ctx, setPageFallback)
 
@@ -97,7 +115,7 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
     await hub.stop()
     await clicks.close()
   })
-  return { app, ctx, hub }
+  return { app, ctx, hub, provider }
 }
 
 const WEB_CSP = [

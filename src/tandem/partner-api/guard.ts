@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
+import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, type JSONWebKeySet, jwtVerify } from 'jose'
+import type Provider from 'oidc-provider'
+import { AppError } from '../../lib/errors.ts'
+import type { TandemContext } from '../context.ts'
+import { coveredScopes } from '../oauth/agreement-scopes.ts'
+import { findPartnerGrant } from '../oauth/grants.repository.ts'
+import { partnerResource } from '../oauth/scopes.ts'
+import { findUserByAppSubject } from '../oauth/subjects.ts'
+
+/** Who is calling the partner API, after the guard: the partner, and the user the token speaks for. */
+export interface PartnerCaller {
+  clientId: string
+  /** The internal user id (never sent back to a partner), absent for client-credentials tokens. */
+  userId: string | undefined
+  /** The app-scoped id the partner knows the user by. */
+  sub: string
+  grantId: string | undefined
+  scopes: Set<string>
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    partner: PartnerCaller | undefined
+  }
+}
+
+// Revocation and agreement lapse take effect within this long, JWTs included (SECURITY.md row 46).
+const STATE_CACHE_MS = 1000
+const DPOP_MAX_AGE_S = 60
+
+class TtlCache<V> {
+  #entries = new Map<string, { value: V; at: number }>()
+  async get(key: string, load: () => Promise<V>): Promise<V> {
+    const now = Date.now()
+    const hit = this.#entries.get(key)
+    if (hit && now - hit.at < STATE_CACHE_MS) return hit.value
+    const value = await load()
+    if (this.#entries.size > 10_000) this.#entries.clear()
+    this.#entries.set(key, { value, at: now })
+    return value
+  }
+}
+
+function invalidToken(message: string, scheme = 'Bearer'): AppError {
+  return new AppError(401, 'invalid_token', message, undefined, {
+    'www-authenticate': `${scheme} error="invalid_token", error_description="${message}"`,
+  })
+}
+
+export interface PartnerGuardOptions {
+  /** The scope this route needs (RFC 6750 §3.1: insufficient_scope when missing). */
+  scope?: string
+  /** Who the token must speak for: a user (authorization code) or the partner itself (client credentials). */
+  subject: 'user' | 'client'
+}
+
+/**
+ * The resource-server guard for /partner/v1: a JWT access token from Tandem's own issuer for this
+ * audience (row 19), the route's scope (row 20), DPoP when the token is bound (row 21), a live grant
+ * and an active agreement (rows 46, privacy rule 4).
+ */
+export function createPartnerGuard(ctx: TandemContext, provider: Provider, publicJwks: JSONWebKeySet) {
+  const jwks = createLocalJWKSet(publicJwks)
+  const audience = partnerResource(ctx.config.publicOrigin)
+  const grants = new TtlCache<boolean>()
+  const agreements = new TtlCache<Set<string>>()
+
+  async function verifyDpop(req: FastifyRequest, token: string, jkt: string) {
+    const proof = req.headers.dpop
+    if (typeof proof !== 'string')
+      throw invalidToken('this token is bound to a key: send a DPoP proof', 'DPoP')
+    let payload: Record<string, unknown>
+    let header: { jwk?: Record<string, unknown> }
+    try {
+      const verified = await jwtVerify(proof, EmbeddedJWK, {
+        typ: 'dpop+jwt',
+        algorithms: ['ES256', 'EdDSA', 'PS256', 'RS256'],
+        maxTokenAge: DPOP_MAX_AGE_S,
+        clockTolerance: 5,
+        currentDate: ctx.clock.now(),
+      })
+      payload = verified.payload
+      header = verified.protectedHeader as { jwk?: Record<string, unknown> }
+    } catch {
+      throw invalidToken('the DPoP proof is not valid', 'DPoP')
+    }
+    const url = new URL(req.url, ctx.config.publicOrigin)
+    const htu = `${url.origin}${url.pathname}`
+    const ath = createHash('sha256').update(token).digest('base64url')
+    if (
+      payload.htm !== req.method ||
+      payload.htu !== htu ||
+      payload.ath !== ath ||
+      typeof payload.jti !== 'string'
+    ) {
+      throw invalidToken('the DPoP proof does not match this request', 'DPoP')
+    }
+    if ((await calculateJwkThumbprint(header.jwk as never)) !== jkt) {
+      throw invalidToken('the DPoP proof is signed by another key', 'DPoP')
+    }
+    const fresh = await provider.ReplayDetection.unique(
+      jkt,
+      payload.jti,
+      Number(payload.iat) + DPOP_MAX_AGE_S,
+    )
+    if (!fresh) throw invalidToken('this DPoP proof was already used', 'DPoP')
+  }
+
+  return function requirePartner(options: PartnerGuardOptions): preHandlerHookHandler {
+    return async (req: FastifyRequest, _reply: FastifyReply) => {
+      const authorization = req.headers.authorization ?? ''
+      const match = /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization)
+      if (!match) throw invalidToken('send an access token in the Authorization header')
+      const [, scheme, token] = match as unknown as [string, string, string]
+      let claims: Record<string, unknown>
+      try {
+        const verified = await jwtVerify(token, jwks, {
+          issuer: ctx.config.publicOrigin,
+          audience,
+          typ: 'at+jwt',
+          currentDate: ctx.clock.now(),
+        })
+        claims = verified.payload
+      } catch {
+        throw invalidToken('the access token is not valid for this API')
+      }
+      const cnf = claims.cnf as { jkt?: string } | undefined
+      if (cnf?.jkt) {
+        if (scheme.toLowerCase() !== 'dpop')
+          throw invalidToken('this token is bound to a key: use the DPoP scheme', 'DPoP')
+        await verifyDpop(req, token, cnf.jkt)
+      } else if (scheme.toLowerCase() !== 'bearer') {
+        throw invalidToken('this token is not bound to a key: use the Bearer scheme')
+      }
+      const clientId = String(claims.client_id ?? '')
+      const sub = String(claims.sub ?? '')
+      const scopes = new Set(
+        String(claims.scope ?? '')
+          .split(' ')
+          .filter(Boolean),
+      )
+      const grantId = typeof claims.gid === 'string' ? claims.gid : undefined
+      const isClientToken = sub === clientId && grantId === undefined
+      if (options.subject === 'user' && isClientToken) {
+        throw new AppError(
+          403,
+          'user_token_required',
+          'this API acts for a user: use a token from their consent',
+        )
+      }
+      if (options.subject === 'client' && !isClientToken) {
+        throw new AppError(403, 'client_token_required', 'use a client-credentials token for this API')
+      }
+      let userId: string | undefined
+      if (grantId) {
+        const alive = await grants.get(grantId, async () => {
+          const grant = await findPartnerGrant(ctx.db, grantId)
+          return grant !== undefined && grant.revoked_at === null && grant.client_id === clientId
+        })
+        if (!alive) throw invalidToken('the access was revoked')
+        userId = await findUserByAppSubject(ctx.db, clientId, sub)
+        if (!userId) throw invalidToken('the access token names no user')
+      }
+      if (options.scope) {
+        if (!scopes.has(options.scope)) {
+          throw new AppError(
+            403,
+            'insufficient_scope',
+            `this API needs the ${options.scope} scope`,
+            undefined,
+            {
+              'www-authenticate': `${scheme} error="insufficient_scope", scope="${options.scope}"`,
+            },
+          )
+        }
+        const covered = await agreements.get(clientId, () => coveredScopes(ctx.db, clientId, ctx.clock.now()))
+        if (!covered.has(options.scope)) {
+          throw new AppError(
+            403,
+            'agreement_inactive',
+            `no active agreement covers ${options.scope} for this partner; the platform administrator can renew it`,
+          )
+        }
+      }
+      req.partner = { clientId, userId, sub, grantId, scopes }
+    }
+  }
+}
+
+export type RequirePartner = ReturnType<typeof createPartnerGuard>

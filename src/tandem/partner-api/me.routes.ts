@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { AppError } from '../../lib/errors.ts'
+import { addRoute } from '../../lib/http/routes.ts'
+import { findUserById } from '../accounts/accounts.repository.ts'
+import type { TandemContext } from '../context.ts'
+import type { RequirePartner } from './guard.ts'
+
+export function registerPartnerMeRoute(
+  app: FastifyInstance,
+  ctx: TandemContext,
+  requirePartner: RequirePartner,
+) {
+  addRoute(
+    app,
+    'GET',
+    '/partner/v1/me',
+    {
+      summary: 'The user this token acts for: the app-scoped id and display name',
+      tags: ['partner'],
+      security: [{ bearer: [] }],
+      preHandler: requirePartner({ subject: 'user' }),
+      response: { 200: z.object({ id: z.string(), name: z.string() }) },
+    },
+    async (req) => {
+      const caller = req.partner!
+      const user = caller.userId ? await findUserById(ctx.db, caller.userId) : undefined
+      if (!user) throw new AppError(401, 'invalid_token', 'the access token names no user')
+      return { id: caller.sub, name: user.display_name }
+    },
+  )
+}
