@@ -1,0 +1,38 @@
+import { useEffect } from 'react'
+import { AuthScreen } from '../auth/auth-screen.tsx'
+import { navigate, paths, useRoute } from '../lib/router.tsx'
+import { totalUnread, useApp } from '../state/app-state.ts'
+import { Shell } from './shell.tsx'
+
+/** Keeps the tab title as "(unread) Screen · Tandem" so unread messages show in the tab strip. */
+function useDocumentTitle() {
+  const unread = useApp((s) => totalUnread(s.inbox.threads))
+  const pageTitle = useApp((s) => s.pageTitle)
+  useEffect(() => {
+    document.title = `${unread > 0 ? `(${unread}) ` : ''}${pageTitle ? `${pageTitle} · ` : ''}Tandem`
+  }, [unread, pageTitle])
+}
+
+export function App() {
+  const session = useApp((s) => s.session)
+  const route = useRoute()
+  useDocumentTitle()
+  const onAuthPage = route.name === 'login' || route.name === 'signup'
+  const signedIn = session.status === 'signed-in'
+
+  useEffect(() => {
+    if (signedIn && onAuthPage) navigate(paths.inbox, { replace: true })
+  }, [signedIn, onAuthPage])
+
+  if (session.status === 'loading') {
+    return (
+      <div className="splash" role="status">
+        Loading Tandem…
+      </div>
+    )
+  }
+  if (session.status === 'anonymous')
+    return <AuthScreen mode={route.name === 'signup' ? 'signup' : 'login'} />
+  if (onAuthPage) return null
+  return <Shell route={route} />
+}

@@ -1,0 +1,83 @@
+import { type RefObject, useEffect, useRef } from 'react'
+import { FriendsPage } from '../friends/friends-page.tsx'
+import { NewGroupPage } from '../groups/new-group-page.tsx'
+import { InboxPane } from '../inbox/inbox-pane.tsx'
+import { usePageTitle } from '../lib/page-title.ts'
+import { Link, paths, type Route } from '../lib/router.tsx'
+import { WIDE_QUERY } from '../lib/use-media.ts'
+import { SettingsPage } from '../settings/settings-page.tsx'
+import { ThreadView } from '../thread/thread-view.tsx'
+import { ConnectionBanner } from '../ui/connection-banner.tsx'
+import { ChatIcon } from '../ui/icons.tsx'
+import { TopBar } from './top-bar.tsx'
+
+function NoThread() {
+  usePageTitle('Chats')
+  return (
+    <div className="no-thread">
+      <ChatIcon width={48} height={48} />
+      <h1 tabIndex={-1}>Pick a conversation</h1>
+      <p className="muted">
+        Or <Link to={paths.friends}>find friends</Link> to start a new one.
+      </p>
+    </div>
+  )
+}
+
+function NotFound() {
+  usePageTitle('Not found')
+  return (
+    <div className="page-content">
+      <h1 tabIndex={-1}>Page not found</h1>
+      <p>
+        <Link to={paths.inbox}>Go to your chats</Link>
+      </p>
+    </div>
+  )
+}
+
+/** Moves focus to the new screen's heading after navigation, as a full page load would. */
+function useFocusOnNavigate(route: Route, main: RefObject<HTMLElement | null>) {
+  const key = route.name === 'thread' ? `thread:${route.threadId}` : route.name
+  // On wide screens the composer takes focus in a thread, and the inbox list is right beside it.
+  const skip = (route.name === 'thread' || route.name === 'inbox') && window.matchMedia(WIDE_QUERY).matches
+  const previous = useRef<string | null>(null)
+  useEffect(() => {
+    const isFirst = previous.current === null
+    if (previous.current === key) return
+    previous.current = key
+    if (isFirst || skip) return
+    main.current?.querySelector<HTMLElement>('h1')?.focus({ preventScroll: true })
+  }, [key, skip, main])
+}
+
+export function Shell({ route }: { route: Route }) {
+  const main = useRef<HTMLElement>(null)
+  useFocusOnNavigate(route, main)
+  const chats = route.name === 'inbox' || route.name === 'thread'
+  const threadId = route.name === 'thread' ? route.threadId : null
+  return (
+    <div className="app" data-screen={route.name}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <TopBar route={route} />
+      <ConnectionBanner />
+      {chats ? (
+        <div className="chats" data-has-thread={threadId !== null}>
+          <InboxPane selectedId={threadId} />
+          <main id="main" className="chat-main" ref={main} tabIndex={-1}>
+            {threadId ? <ThreadView key={threadId} threadId={threadId} /> : <NoThread />}
+          </main>
+        </div>
+      ) : (
+        <main id="main" className="page" ref={main} tabIndex={-1}>
+          {route.name === 'friends' && <FriendsPage />}
+          {route.name === 'settings' && <SettingsPage />}
+          {route.name === 'new-group' && <NewGroupPage />}
+          {route.name === 'not-found' && <NotFound />}
+        </main>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,75 @@
+import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react'
+
+export type Route =
+  | { name: 'inbox' }
+  | { name: 'thread'; threadId: string }
+  | { name: 'friends' }
+  | { name: 'new-group' }
+  | { name: 'settings' }
+  | { name: 'login' }
+  | { name: 'signup' }
+  | { name: 'not-found' }
+
+export const paths = {
+  inbox: '/',
+  thread: (id: string) => `/t/${encodeURIComponent(id)}`,
+  friends: '/friends',
+  newGroup: '/groups/new',
+  settings: '/settings',
+  login: '/login',
+  signup: '/signup',
+}
+
+export function matchRoute(pathname: string): Route {
+  const path = pathname.replace(/\/+$/, '') || '/'
+  if (path === '/') return { name: 'inbox' }
+  const thread = /^\/t\/([^/]+)$/.exec(path)
+  if (thread) return { name: 'thread', threadId: decodeURIComponent(thread[1]!) }
+  if (path === paths.friends) return { name: 'friends' }
+  if (path === paths.newGroup) return { name: 'new-group' }
+  if (path === paths.settings) return { name: 'settings' }
+  if (path === paths.login) return { name: 'login' }
+  if (path === paths.signup) return { name: 'signup' }
+  return { name: 'not-found' }
+}
+
+const listeners = new Set<() => void>()
+const notify = () => {
+  for (const listener of listeners) listener()
+}
+window.addEventListener('popstate', notify)
+
+function subscribe(listener: () => void) {
+  listeners.add(listener)
+  return () => listeners.delete(listener)
+}
+
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (to === `${location.pathname}${location.search}`) return
+  if (options.replace) history.replaceState(null, '', to)
+  else history.pushState(null, '', to)
+  window.scrollTo(0, 0)
+  notify()
+}
+
+export function usePathname(): string {
+  return useSyncExternalStore(subscribe, () => location.pathname)
+}
+
+export function useRoute(): Route {
+  return matchRoute(usePathname())
+}
+
+type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { to: string }
+
+/** An ordinary link that changes page without reloading; modified clicks keep the browser's behaviour. */
+export function Link({ to, onClick, ...rest }: LinkProps) {
+  const handle = (event: MouseEvent<HTMLAnchorElement>) => {
+    onClick?.(event)
+    if (event.defaultPrevented || event.button !== 0) return
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return
+    event.preventDefault()
+    navigate(to)
+  }
+  return <a href={to} onClick={handle} {...rest} />
+}

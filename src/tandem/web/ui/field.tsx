@@ -1,0 +1,32 @@
+import { type InputHTMLAttributes, useId } from 'react'
+
+type FieldProps = InputHTMLAttributes<HTMLInputElement> & {
+  label: string
+  error?: string | undefined
+  hint?: string
+}
+
+/** A labelled text input with its hint and error tied to it for screen readers. */
+export function Field({ label, error, hint, id, ...input }: FieldProps) {
+  const generated = useId()
+  const inputId = id ?? generated
+  const hintId = hint ? `${inputId}-hint` : undefined
+  const errorId = error ? `${inputId}-error` : undefined
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined
+  return (
+    <div className="field">
+      <label htmlFor={inputId}>{label}</label>
+      <input id={inputId} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      {hint && (
+        <p className="field-hint" id={hintId}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p className="field-error" id={errorId}>
+          {error}
+        </p>
+      )}
+    </div>
+  )
+}
