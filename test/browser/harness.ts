@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { createTestDatabase, type TestDatabase } from '../../src/lib/testing/test-db.ts'
+import { buildTandemApp, type TandemApp } from '../../src/tandem/app.ts'
+import { testTandemConfig } from '../../src/tandem/config.ts'
+import type { TandemDatabase } from '../../src/tandem/db.ts'
+import { migrations } from '../../src/tandem/migrations/index.ts'
+
+export const CHROMIUM = '/usr/bin/chromium'
+const root = join(import.meta.dirname, '../..')
+const webDir = join(root, 'dist/tandem-web')
+
+const missingChromium = `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); browser tests need it`
+
+/**
+ * The `skip` option for a browser test: a reason to skip where Chromium is missing, except in CI,
+ * where the test runs and fails on `requireChromium` instead.
+ */
+export const skipWithoutChromium: string | false =
+  existsSync(CHROMIUM) || process.env.CI ? false : `${missingChromium}; skipping`
+
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) throw new Error(missingChromium)
+  if (!existsSync(join(webDir, 'index.html'))) {
+    throw new Error(`the web client is not built in ${webDir}: run npm run build first`)
+  }
+}
+
+export interface RunningTandem extends TandemApp {
+  url: string
+  database: TestDatabase<TandemDatabase>
+  close(): Promise<void>
+}
+
+/** A real Tandem on a free port with a fresh database and the built web client. */
+export async function startTandem(): Promise<RunningTandem> {
+  const database = await createTestDatabase<TandemDatabase>('tandem', migrations)
+  // development: session cookies without Secure, so plain http works.
+  const config = testTandemConfig({ env: 'development', webDir })
+  const tandem = await buildTandemApp({ config, database })
+  await tandem.app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = tandem.app.server.address() as AddressInfo
+  return {
+    ...tandem,
+    url: `http://localhost:${port}`,
+    database,
+    async close() {
+      await tandem.app.close()
+      await database.drop()
+    },
+  }
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+export interface Person {
+  username: string
+  displayName: string
+  password: string
+}
+
+export const people = {
+  ana: { username: 'ana', displayName: 'Ana Lima', password: 'correct-horse-ana' },
+  ben: { username: 'ben', displayName: 'Ben Okafor', password: 'correct-horse-ben' },
+  cleo: { username: 'cleo', displayName: 'Cleo Park', password: 'correct-horse-cleo' },
+} satisfies Record<string, Person>
+
+export interface User {
+  person: Person
+  context: BrowserContext
+  page: Page
+}
+
+/** One person in their own browser context (own cookies), on a page that reports its console errors. */
+export async function openBrowserFor(
+  browser: Browser,
+  person: Person,
+  viewport = { width: 1280, height: 800 },
+): Promise<User> {
+  const context = await browser.newContext({ viewport })
+  context.setDefaultTimeout(10_000)
+  const page = await context.newPage()
+  page.on('pageerror', (error) => {
+    console.error(`[${person.username}] page error: ${error.message}`)
+  })
+  return { person, context, page }
+}
+
+/** Waits until the page's realtime socket is registered, so later events are sure to reach it. */
+export async function waitForLive(page: Page): Promise<void> {
+  await page.locator('[data-testid="connection-status"][data-state="open"]').waitFor({ state: 'attached' })
+}
+
+export async function signUpThroughUi(base: string, user: User): Promise<void> {
+  const { page, person } = user
+  await page.goto(`${base}/signup`)
+  await page.getByLabel('Username').fill(person.username)
+  await page.getByLabel('Display name').fill(person.displayName)
+  await page.getByLabel('Password', { exact: true }).fill(person.password)
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.getByTestId('me-name').getByText(person.displayName).waitFor()
+  await waitForLive(page)
+}
+
+export async function logInThroughUi(base: string, user: User): Promise<void> {
+  const { page, person } = user
+  await page.goto(`${base}/login`)
+  await page.getByLabel('Username').fill(person.username)
+  await page.getByLabel('Password', { exact: true }).fill(person.password)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await page.getByTestId('nav-chats').waitFor()
+  await waitForLive(page)
+}
+
+/** The inbox entry of the thread with this title. */
+export const inboxItem = (page: Page, title: string) =>
+  page
+    .getByTestId('inbox-item')
+    .filter({ has: page.getByTestId('inbox-item-title').getByText(title, { exact: true }) })
+
+export const messageList = (page: Page) => page.getByTestId('message-list')
+
+/** A delivered (not pending) message with exactly this text. */
+export const deliveredMessage = (page: Page, text: string) =>
+  messageList(page)
+    .getByTestId('message')
+    .filter({ has: page.locator('.message-text', { hasText: text }) })
+
+export async function sendThroughComposer(page: Page, text: string): Promise<void> {
+  const composer = page.getByTestId('composer')
+  await composer.fill(text)
+  await composer.press('Enter')
+}
