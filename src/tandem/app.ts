@@ -17,6 +17,7 @@ import { registerAccountRoutes } from './accounts/accounts.routes.ts'
 import { crossSiteGuard } from './accounts/session.ts'
 import type { TandemConfig } from './config.ts'
 import { registerConnectedAppRoutes } from './connected-apps/connected-apps.routes.ts'
+import { registerDeletionReceiptRoute } from './connected-apps/deletion-receipts.ts'
 import type { TandemContext } from './context.ts'
 import type { TandemDatabase } from './db.ts'
 import { registerLedgerRoutes } from './ledger/ledger.routes.ts'
@@ -29,6 +30,7 @@ import { createProvider } from './oauth/provider.ts'
 import { loadServerSecrets, publicJwks } from './oauth/server-secrets.ts'
 import { createPartnerGuard } from './partner-api/guard.ts'
 import { registerPartnerMeRoute } from './partner-api/me.routes.ts'
+import { PARTNER_STATE_CHANNEL } from './partner-api/state-changes.ts'
 import { RealtimeHub, registerRealtimeRoutes } from './realtime/hub.ts'
 import { registerSocialRoutes } from './social/social.routes.ts'
 
@@ -98,8 +100,10 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   const provider = createProvider(ctx, serverSecrets)
   await registerOAuthRoutes(app, ctx, provider)
   const requirePartner = createPartnerGuard(ctx, provider, publicJwks(serverSecrets))
+  const stopStateListener = await deps.database.listen(PARTNER_STATE_CHANNEL, () => requirePartner.forget())
   registerPartnerMeRoute(app, ctx, requirePartner)
-  registerConnectedAppRoutes(app, ctx)
+  registerConnectedAppRoutes(app, ctx, { afterCommit: () => requirePartner.forget() })
+  registerDeletionReceiptRoute(app, ctx)
   registerRealtimeRoutes(app, ctx, hub)
   await serveWebClient(app, ctx, setPageFallback)
 
@@ -112,6 +116,7 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   purge.unref()
   app.addHook('onClose', async () => {
     clearInterval(purge)
+    await stopStateListener()
     await hub.stop()
     await clicks.close()
   })

@@ -4,10 +4,13 @@ import { newId, sha256 } from '../../lib/ids.ts'
 import type { Db } from '../db.ts'
 import { markGrantRevoked, selectActiveGrants } from '../oauth/grants.repository.ts'
 import { purposeOf } from '../oauth/scopes.ts'
+import { announcePartnerStateChange } from '../partner-api/state-changes.ts'
 
 const DEFAULT_RECEIPT_DAYS = 30
 
 export interface RevokeEffects {
+  /** Called after the revocation committed: this instance drops its cached grant state at once. */
+  afterCommit?: () => void
   /** Called inside the revoking transaction for each revoked grant (webhooks are enqueued here). */
   onRevoked?: (
     trx: Db,
@@ -98,7 +101,7 @@ export async function revokeConnectedApp(
   clientId: string,
   effects: RevokeEffects = {},
 ) {
-  return db.transaction().execute(async (trx) => {
+  const revoked = await db.transaction().execute(async (trx) => {
     const grants = await selectActiveGrants(trx, userId, clientId)
     if (grants.length === 0) throw notFound('connected_app')
     const now = clock.now()
@@ -132,9 +135,12 @@ export async function revokeConnectedApp(
         })
         .execute()
       const item = { grantId: grant.grant_id, clientId, userId, deletionRequestId, dueAt }
+      await announcePartnerStateChange(trx, `grant:${grant.grant_id}`)
       await effects.onRevoked?.(trx, item)
       done.push(item)
     }
     return done
   })
+  effects.afterCommit?.()
+  return revoked
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../../lib/clock.ts'
 import { sha256 } from '../../lib/ids.ts'
 import type { SecretBox } from '../../lib/secret-box.ts'
 import type { Db } from '../db.ts'
+import { announcePartnerStateChange } from '../partner-api/state-changes.ts'
 import { findClientMetadata } from './clients.ts'
 import { markGrantRevoked } from './grants.repository.ts'
 
@@ -115,7 +116,10 @@ export function createAdapterClass(
     async #grantGone(grantId: string) {
       // JWT access tokens are not stored: the resource server checks this row on every call.
       const marked = await markGrantRevoked(db, grantId, clock.now(), 'revoked_by_authorization_server')
-      if (marked) onGrantRevoked?.(grantId)
+      if (marked) {
+        await announcePartnerStateChange(db, `grant:${grantId}`)
+        onGrantRevoked?.(grantId)
+      }
     }
   }
 }

@@ -41,6 +41,9 @@ class TtlCache<V> {
     this.#entries.set(key, { value, at: now })
     return value
   }
+  clear(): void {
+    this.#entries.clear()
+  }
 }
 
 function invalidToken(message: string, scheme = 'Bearer'): AppError {
@@ -108,7 +111,7 @@ export function createPartnerGuard(ctx: TandemContext, provider: Provider, publi
     if (!fresh) throw invalidToken('this DPoP proof was already used', 'DPoP')
   }
 
-  return function requirePartner(options: PartnerGuardOptions): preHandlerHookHandler {
+  function requirePartner(options: PartnerGuardOptions): preHandlerHookHandler {
     return async (req: FastifyRequest, _reply: FastifyReply) => {
       const authorization = req.headers.authorization ?? ''
       const match = /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization)
@@ -187,6 +190,12 @@ export function createPartnerGuard(ctx: TandemContext, provider: Provider, publi
       req.partner = { clientId, userId, sub, grantId, scopes }
     }
   }
+  /** Drops cached grant and agreement state (see state-changes.ts). */
+  requirePartner.forget = () => {
+    grants.clear()
+    agreements.clear()
+  }
+  return requirePartner
 }
 
 export type RequirePartner = ReturnType<typeof createPartnerGuard>
