@@ -148,7 +148,34 @@ describe('connected apps', () => {
     assert.equal(deletion.status, 'received')
     assert.deepEqual(deletion.receipt.categories, ['tandem_tokens', 'app_friend_ids'])
   })
+})
 
+describe('the access ledger records partner calls', () => {
+  test('SECURITY row 49: N partner calls touching user data give exactly N ledger entries, chained', async () => {
+    const partner = await registerTestPartner(t.db, t.clock.now())
+    const { tokens, cookie } = await connect(partner, 'openid recommendations.send')
+    const n = 5
+    for (let i = 0; i < n; i++) {
+      const res = await fetch(`${t.origin}/partner/v1/me`, {
+        headers: { authorization: `Bearer ${tokens.access_token}` },
+      })
+      assert.equal(res.status, 200)
+    }
+    const refused = await fetch(`${t.origin}/partner/v1/me`, {
+      headers: { authorization: 'Bearer not-a-token' },
+    })
+    assert.equal(refused.status, 401)
+    const ledger = await (await api(cookie, `/api/connected-apps/${partner.clientId}/ledger`)).json()
+    assert.equal(ledger.entries.length, n, 'a refused call writes nothing')
+    assert.ok(ledger.entries.every((e: { action: string }) => e.action === 'profile.read'))
+    const verify = await (await api(cookie, '/api/ledger/verify')).json()
+    assert.equal(verify.ok, true)
+    assert.equal(verify.entries, n)
+  })
+})
+
+// Moves the clock a month ahead, so it runs last.
+describe('deletion deadlines', () => {
   test('a receipt not sent in time shows as overdue', async () => {
     const partner = await registerTestPartner(t.db, t.clock.now())
     const { cookie: first, user } = await connect(partner, 'openid recommendations.send')

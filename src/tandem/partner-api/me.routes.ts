@@ -4,6 +4,7 @@ import { AppError } from '../../lib/errors.ts'
 import { addRoute } from '../../lib/http/routes.ts'
 import { findUserById } from '../accounts/accounts.repository.ts'
 import type { TandemContext } from '../context.ts'
+import { appendLedgerEntry } from '../ledger/ledger.service.ts'
 import type { RequirePartner } from './guard.ts'
 
 export function registerPartnerMeRoute(
@@ -24,9 +25,20 @@ export function registerPartnerMeRoute(
     },
     async (req) => {
       const caller = req.partner!
-      const user = caller.userId ? await findUserById(ctx.db, caller.userId) : undefined
-      if (!user) throw new AppError(401, 'invalid_token', 'the access token names no user')
-      return { id: caller.sub, name: user.display_name }
+      // Reading the display name touches the user's data: recorded in their ledger (privacy rule 3).
+      return ctx.db.transaction().execute(async (trx) => {
+        const user = caller.userId ? await findUserById(trx, caller.userId) : undefined
+        if (!user) throw new AppError(401, 'invalid_token', 'the access token names no user')
+        await appendLedgerEntry(trx, ctx.clock, {
+          userId: user.id,
+          clientId: caller.clientId,
+          scope: 'profile',
+          action: 'profile.read',
+          objectCount: 1,
+          purpose: 'show who is connected',
+        })
+        return { id: caller.sub, name: user.display_name }
+      })
     },
   )
 }
