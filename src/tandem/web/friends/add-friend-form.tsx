@@ -42,7 +42,7 @@ export function AddFriendForm() {
   }
 
   return (
-    <form className="add-friend" onSubmit={submit} aria-labelledby="add-friend-heading">
+    <form className="card-section" onSubmit={submit} aria-labelledby="add-friend-heading">
       <h2 id="add-friend-heading">Add a friend</h2>
       <div className="inline-form">
         <label htmlFor="friend-username" className="sr-only">
