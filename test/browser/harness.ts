@@ -3,10 +3,13 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { createTestDatabase, type TestDatabase } from '../../src/lib/testing/test-db.ts'
+import { type Actor, signUp } from '../../src/tandem/accounts/accounts.service.ts'
 import { buildTandemApp, type TandemApp } from '../../src/tandem/app.ts'
 import { testTandemConfig } from '../../src/tandem/config.ts'
 import type { TandemDatabase } from '../../src/tandem/db.ts'
+import { createThread, sendMessage } from '../../src/tandem/messaging/messaging.service.ts'
 import { migrations } from '../../src/tandem/migrations/index.ts'
+import { requestFriend } from '../../src/tandem/social/social.service.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
 const root = join(import.meta.dirname, '../..')
@@ -114,7 +117,7 @@ export async function signUpThroughUi(base: string, user: User): Promise<void> {
   await page.getByLabel('Display name').fill(person.displayName)
   await page.getByLabel('Password', { exact: true }).fill(person.password)
   await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.getByTestId('me-name').getByText(person.displayName).waitFor()
+  await page.getByTestId('me-name').getByText(person.displayName).waitFor({ state: 'attached' })
   await waitForLive(page)
 }
 
@@ -146,4 +149,40 @@ export async function sendThroughComposer(page: Page, text: string): Promise<voi
   const composer = page.getByTestId('composer')
   await composer.fill(text)
   await composer.press('Enter')
+}
+
+/** People who are already friends with each other, made through the services (faster than the UI). */
+export async function seedFriends(tandem: RunningTandem, persons: Person[]): Promise<Record<string, Actor>> {
+  const db = tandem.ctx.db
+  const actors: Record<string, Actor> = {}
+  for (const person of persons) {
+    const user = await signUp(db, person)
+    actors[person.username] = {
+      userId: user.id,
+      username: user.username,
+      displayName: user.display_name,
+      isAdmin: false,
+    }
+  }
+  const list = Object.values(actors)
+  for (const [i, a] of list.entries()) {
+    for (const b of list.slice(i + 1)) {
+      await requestFriend(db, tandem.ctx.clock, a, b.username)
+      await requestFriend(db, tandem.ctx.clock, b, a.username)
+    }
+  }
+  return actors
+}
+
+/** The one-to-one thread of two seeded friends, with messages from the first one. */
+export async function seedThread(
+  tandem: RunningTandem,
+  from: Actor,
+  to: Actor,
+  texts: string[],
+): Promise<string> {
+  const deps = { clock: tandem.ctx.clock, origin: tandem.ctx.config.publicOrigin }
+  const { thread } = await createThread(tandem.ctx.db, deps, from, { usernames: [to.username] })
+  for (const text of texts) await sendMessage(tandem.ctx.db, deps, from, { threadId: thread.id, text })
+  return thread.id
 }
