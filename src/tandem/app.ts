@@ -33,6 +33,9 @@ import { registerPartnerMeRoute } from './partner-api/me.routes.ts'
 import { PARTNER_STATE_CHANNEL } from './partner-api/state-changes.ts'
 import { RealtimeHub, registerRealtimeRoutes } from './realtime/hub.ts'
 import { registerSocialRoutes } from './social/social.routes.ts'
+import { enqueueRevocationWebhooks } from './webhooks/webhooks.events.ts'
+import { registerWebhookRoutes } from './webhooks/webhooks.routes.ts'
+import { WebhookDispatcher } from './webhooks/webhooks.service.ts'
 
 export interface TandemDeps {
   config: TandemConfig
@@ -46,6 +49,7 @@ export interface TandemApp {
   ctx: TandemContext
   hub: RealtimeHub
   provider: Provider
+  webhooks: WebhookDispatcher
 }
 
 const HOUR_MS = 3_600_000
@@ -76,6 +80,7 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
     log: deps.logger,
   }
   const hub = new RealtimeHub(ctx, metrics, deps.logger)
+  const webhooks = new WebhookDispatcher(ctx)
 
   app.decorateRequest('actor', undefined)
   app.decorateRequest('partner', undefined)
@@ -102,12 +107,17 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   const requirePartner = createPartnerGuard(ctx, provider, publicJwks(serverSecrets))
   const stopStateListener = await deps.database.listen(PARTNER_STATE_CHANNEL, () => requirePartner.forget())
   registerPartnerMeRoute(app, ctx, requirePartner)
-  registerConnectedAppRoutes(app, ctx, { afterCommit: () => requirePartner.forget() })
+  registerConnectedAppRoutes(app, ctx, {
+    afterCommit: () => requirePartner.forget(),
+    onRevoked: (trx, revoked) => enqueueRevocationWebhooks(trx, clock, revoked),
+  })
+  registerWebhookRoutes(app, ctx)
   registerDeletionReceiptRoute(app, ctx)
   registerRealtimeRoutes(app, ctx, hub)
   await serveWebClient(app, ctx, setPageFallback)
 
   await hub.start()
+  if (deps.config.dispatchWebhooks) await webhooks.start()
   const purge = setInterval(() => {
     const now = clock.now()
     void deleteExpiredSessions(db, now).catch(() => {})
@@ -117,10 +127,11 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   app.addHook('onClose', async () => {
     clearInterval(purge)
     await stopStateListener()
+    await webhooks.stop()
     await hub.stop()
     await clicks.close()
   })
-  return { app, ctx, hub, provider }
+  return { app, ctx, hub, provider, webhooks }
 }
 
 const WEB_CSP = [

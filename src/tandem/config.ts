@@ -28,6 +28,8 @@ export interface TandemConfig {
     /** A refresh token unused this long expires (SECURITY.md row 18). */
     refreshTokenIdleDays: number
   }
+  /** Run the webhook dispatcher (tests drive it by hand with runOnce instead). */
+  dispatchWebhooks: boolean
   /** Partner URLs may be http on loopback (development and tests only, SECURITY.md rows 3 and 43). */
   allowLoopbackPartnerUrls: boolean
 }
@@ -89,6 +91,7 @@ export function loadTandemConfig(env: Record<string, string | undefined> = proce
       refreshTokenIdleDays: e.TANDEM_REFRESH_TOKEN_IDLE_DAYS,
     },
     allowLoopbackPartnerUrls: e.NODE_ENV !== 'production',
+    dispatchWebhooks: true,
   })
 }
 
@@ -110,6 +113,7 @@ export function testTandemConfig(overrides: Partial<TandemConfig> = {}): TandemC
     secretKey: randomBytes(32),
     oauth: { accessTokenTtlSeconds: 300, refreshTokenIdleDays: 30 },
     allowLoopbackPartnerUrls: true,
+    dispatchWebhooks: false,
     ...overrides,
   })
 }

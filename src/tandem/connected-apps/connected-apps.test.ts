@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { CompactSign, generateKeyPair } from 'jose'
 import * as oidc from 'openid-client'
+import { verifyWebhook } from '../../lib/webhook-signature.ts'
 import {
   authorizeInBrowser,
   Browser,
@@ -12,6 +14,7 @@ import {
   startListeningTandem,
   type TestPartner,
 } from '../oauth/testing.ts'
+import { sealWebhookSecret } from '../webhooks/webhooks.service.ts'
 
 let t: ListeningTandem
 before(async () => {
@@ -147,6 +150,95 @@ describe('connected apps', () => {
     ).deletion
     assert.equal(deletion.status, 'received')
     assert.deepEqual(deletion.receipt.categories, ['tandem_tokens', 'app_friend_ids'])
+  })
+})
+
+describe('the partner hears of the revocation', () => {
+  test('signed grant.revoked and data.deletion_requested webhooks, then the receipt closes the request', async () => {
+    const partner = await registerTestPartner(t.db, t.clock.now())
+    const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = []
+    const receiver = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => {
+        body += c
+      })
+      req.on('end', () => {
+        received.push({ headers: req.headers, body })
+        res.writeHead(204).end()
+      })
+    })
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
+    try {
+      const port = (receiver.address() as { port: number }).port
+      const secret = 'whsec_test_secret_for_this_partner'
+      await t.db
+        .updateTable('partner_apps')
+        .set({
+          webhook_url: `http://127.0.0.1:${port}/tandem/webhooks`,
+          webhook_secret_enc: sealWebhookSecret(t.ctx.secrets, partner.clientId, secret),
+        })
+        .where('client_id', '=', partner.clientId)
+        .execute()
+      const { cookie, tokens } = await connect(partner, 'openid recommendations.send')
+      const sub = (
+        await (
+          await fetch(`${t.origin}/partner/v1/me`, {
+            headers: { authorization: `Bearer ${tokens.access_token}` },
+          })
+        ).json()
+      ).id
+      await api(cookie, `/api/connected-apps/${partner.clientId}`, { method: 'DELETE' })
+      assert.equal(await t.webhooks.runOnce(), 2)
+      assert.deepEqual(received.map((r) => r.headers['tandem-event-type']).sort(), [
+        'data.deletion_requested',
+        'grant.revoked',
+      ])
+      const now = Math.floor(t.clock.now().getTime() / 1000)
+      for (const r of received) {
+        assert.deepEqual(verifyWebhook(secret, String(r.headers['tandem-signature']), r.body, now), {
+          ok: true,
+          timestamp: now,
+        })
+        assert.equal(
+          JSON.parse(r.body).data.sub,
+          sub,
+          'the partner knows the person only by its app-scoped id',
+        )
+      }
+      const { user_id: userId } = await t.db
+        .selectFrom('app_subjects')
+        .select('user_id')
+        .where('sub', '=', sub)
+        .executeTakeFirstOrThrow()
+      assert.ok(!received.some((r) => r.body.includes(userId)), "Tandem's own user id never leaves")
+      const request = JSON.parse(
+        received.find((r) => r.headers['tandem-event-type'] === 'data.deletion_requested')!.body,
+      ).data
+      const receipt = await sign(
+        {
+          iss: partner.clientId,
+          aud: t.origin,
+          iat: now,
+          requestId: request.requestId,
+          sub,
+          deletedAt: t.clock.now().toISOString(),
+        },
+        partner,
+      )
+      const res = await fetch(`${t.origin}/partner/v1/deletion-receipts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ receipt }),
+      })
+      assert.equal(res.status, 201)
+      const page = await (await api(cookie, '/api/connected-apps')).json()
+      assert.equal(
+        page.disconnected.find((d: { clientId: string }) => d.clientId === partner.clientId).deletion.status,
+        'received',
+      )
+    } finally {
+      receiver.close()
+    }
   })
 })
 
