@@ -47,8 +47,10 @@ function useFocusOnNavigate(route: Route, main: RefObject<HTMLElement | null>) {
     if (previous.current === key) return
     previous.current = key
     if (isFirst || skip) return
-    main.current?.querySelector<HTMLElement>('h1')?.focus({ preventScroll: true })
-  }, [key, skip, main])
+    const target =
+      route.name === 'inbox' ? document.getElementById('inbox-heading') : main.current?.querySelector('h1')
+    target?.focus({ preventScroll: true })
+  }, [key, skip, main, route.name])
 }
 
 export function Shell({ route }: { route: Route }) {

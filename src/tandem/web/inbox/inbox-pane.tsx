@@ -11,7 +11,9 @@ export function InboxPane({ selectedId }: { selectedId: string | null }) {
   return (
     <section className="inbox-pane" aria-labelledby="inbox-heading" data-testid="inbox">
       <div className="pane-header">
-        <h2 id="inbox-heading">Chats</h2>
+        <h2 id="inbox-heading" tabIndex={-1}>
+          Chats
+        </h2>
         <Link to={paths.newGroup} className="button button-ghost button-small" data-testid="new-group-link">
           <PlusIcon width={16} height={16} /> New group
         </Link>

@@ -4,15 +4,24 @@ import { SendIcon } from '../ui/icons.tsx'
 const MAX_LENGTH = 4000
 const WARN_AT = 3500
 
+// Unsent text per thread, kept while moving between conversations in this tab.
+const drafts = new Map<string, string>()
+
 interface ComposerProps {
+  threadId: string
   recipient: string
   onSend: (text: string) => void
   autoFocus: boolean
 }
 
 /** Enter sends, Shift+Enter starts a new line; the box grows with its text up to a few lines. */
-export function Composer({ recipient, onSend, autoFocus }: ComposerProps) {
-  const [text, setText] = useState('')
+export function Composer({ threadId, recipient, onSend, autoFocus }: ComposerProps) {
+  const [text, setTextState] = useState(() => drafts.get(threadId) ?? '')
+  const setText = (value: string) => {
+    if (value) drafts.set(threadId, value)
+    else drafts.delete(threadId)
+    setTextState(value)
+  }
   const box = useRef<HTMLTextAreaElement>(null)
   const id = useId()
   const tooLong = text.length > MAX_LENGTH

@@ -89,7 +89,12 @@ export function ThreadView({ threadId }: { threadId: string }) {
         onRetry={data.retry}
         onDiscard={data.discard}
       />
-      <Composer recipient={thread?.title ?? 'this conversation'} onSend={data.send} autoFocus={wide} />
+      <Composer
+        threadId={threadId}
+        recipient={thread?.title ?? 'this conversation'}
+        onSend={data.send}
+        autoFocus={wide}
+      />
     </div>
   )
 }
