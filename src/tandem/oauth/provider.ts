@@ -10,6 +10,10 @@ import { interactionCsp, renderErrorPage } from './views.ts'
 
 export const OAUTH_PREFIX = '/oauth'
 
+const asksForPartnerScope = (scope: unknown) =>
+  typeof scope === 'string' &&
+  scope.split(' ').some((s) => s && !(OIDC_SCOPES as readonly string[]).includes(s))
+
 /**
  * Tandem's authorization server. Everything protocol-shaped is oidc-provider's; this is its
  * configuration, each choice tied to the SECURITY.md row it closes.
@@ -108,7 +112,10 @@ export function createProvider(ctx: TandemContext, secrets: ServerSecrets): Prov
       // those a live agreement covers (privacy rule 4).
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => resource,
+        // A request naming a partner scope is for the partner API even without a `resource` parameter;
+        // one asking only for OIDC scopes gets an opaque token for userinfo (introspectable, rows 10, 25).
+        defaultResource: (koa, _client, oneOf) =>
+          oneOf || asksForPartnerScope(koa.oidc.params?.scope) ? resource : undefined,
         useGrantedResource: () => true,
         getResourceServerInfo: async (_koa, indicator, client) => {
           if (indicator !== resource) throw new errors.InvalidTarget()
