@@ -62,9 +62,7 @@ export async function listConnectedApps(db: Db, userId: string, now: Date) {
         ...app,
         scopes: scopes.map((scope) => ({ scope, purpose: purposeOf(scope, first.name) })),
         connectedAt: active[0]!.created_at.toISOString(),
-        updatedAt: active
-          .reduce((a, r) => (r.updated_at > a ? r.updated_at : a), active[0]!.updated_at)
-          .toISOString(),
+        updatedAt: new Date(Math.max(...active.map((r) => r.updated_at.getTime()))).toISOString(),
       })
     } else {
       const request = deletions.find((d) => d.client_id === clientId)
