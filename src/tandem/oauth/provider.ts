@@ -1,4 +1,4 @@
-import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider'
+import Provider, { type Configuration, errors } from 'oidc-provider'
 import { findUserById } from '../accounts/accounts.repository.ts'
 import type { TandemContext } from '../context.ts'
 import { createAdapterClass } from './adapter.ts'
@@ -79,9 +79,11 @@ export function createProvider(ctx: TandemContext, secrets: ServerSecrets): Prov
     issueRefreshToken: async (_koa, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     rotateRefreshToken: () => true,
-    // Row 10 and 15: code or refresh-token reuse revokes the grant (library default, kept explicit).
-    revokeGrantPolicy: (koa: KoaContextWithOIDC) =>
-      !(koa.oidc.route === 'revocation' && koa.oidc.entities.AccessToken),
+    // Rows 10, 15 and 25: code or refresh-token reuse, and any revocation, revoke the whole grant. The
+    // adapter's revokeByGrantId (which the provider calls for every revoked token) already ends every
+    // token of the grant and marks it revoked for the resource server; keeping the Grant itself would
+    // let the next sign-in reuse a grant whose tokens the resource server refuses.
+    revokeGrantPolicy: () => true,
     // The resource server must learn which grant a JWT access token belongs to, to honour revocation at once.
     extraTokenClaims: async (_koa, token) =>
       'grantId' in token && token.grantId && token.kind === 'AccessToken'
