@@ -1,4 +1,4 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider'
+import { type Adapter, type AdapterPayload, errors } from 'oidc-provider'
 import type { Clock } from '../../lib/clock.ts'
 import { sha256 } from '../../lib/ids.ts'
 import type { SecretBox } from '../../lib/secret-box.ts'
@@ -6,6 +6,14 @@ import type { Db } from '../db.ts'
 import { announcePartnerStateChange } from '../partner-api/state-changes.ts'
 import { findClientMetadata } from './clients.ts'
 import { markGrantRevoked } from './grants.repository.ts'
+
+/** Models whose consumption spends a grant (a code or a refresh token): a second use revokes it. */
+const GRANT_SOURCES = new Set([
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+])
 
 /**
  * oidc-provider storage on Kysely. Row keys are SHA-256 hashes of the ids (a token's id is its
@@ -89,13 +97,43 @@ export function createAdapterClass(
       return this.#findBy('user_code_hash', userCode)
     }
 
+    /**
+     * Marks a code or refresh token used, once. The provider checks `consumed` on the row it found and
+     * then calls this, so two concurrent redemptions could both pass its check: only the one whose
+     * update claims the row goes on. The other is a second use (RFC 6749 §4.1.2, RFC 9700 §4.14.2) and
+     * is treated as the provider treats reuse: the whole grant is revoked.
+     */
     async consume(id: string): Promise<void> {
-      await db
+      const idHash = sha256(id)
+      const claimed = await db
         .updateTable('oidc_payloads')
         .set({ consumed_at: clock.now() })
         .where('model', '=', this.name)
-        .where('id_hash', '=', sha256(id))
-        .execute()
+        .where('id_hash', '=', idHash)
+        .where('consumed_at', 'is', null)
+        .returning('id_hash')
+        .executeTakeFirst()
+      if (claimed) return
+      if (!GRANT_SOURCES.has(this.name)) throw new errors.InvalidRequest(`${this.name} already used`)
+      const row = await db
+        .selectFrom('oidc_payloads')
+        .select('payload')
+        .where('model', '=', this.name)
+        .where('id_hash', '=', idHash)
+        .executeTakeFirst()
+      const { sealed } = (row?.payload ?? {}) as { sealed?: string }
+      const grantId = sealed
+        ? (JSON.parse(box.open(sealed, this.#context(idHash))) as AdapterPayload).grantId
+        : undefined
+      if (grantId) {
+        await this.revokeByGrantId(grantId)
+        await db
+          .deleteFrom('oidc_payloads')
+          .where('model', '=', 'Grant')
+          .where('id_hash', '=', sha256(grantId))
+          .execute()
+      }
+      throw new errors.InvalidGrant('grant already used')
     }
 
     async destroy(id: string): Promise<void> {
