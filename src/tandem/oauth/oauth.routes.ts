@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider'
 import { AppError } from '../../lib/errors.ts'
 import { findUserById } from '../accounts/accounts.repository.ts'
 import { authenticate, startSession } from '../accounts/accounts.service.ts'
-import { crossSiteGuard, loadActor, setSessionCookie } from '../accounts/session.ts'
+import { crossSiteGuard, loadActor, SESSION_COOKIE, sessionCookieOptions } from '../accounts/session.ts'
 import type { TandemContext } from '../context.ts'
 import { coveredScopes } from './agreement-scopes.ts'
 import { upsertPartnerGrant } from './grants.repository.ts'
@@ -183,9 +183,14 @@ async function registerInteractionRoutes(app: FastifyInstance, ctx: TandemContex
           clock: ctx.clock,
           ttlDays: ctx.config.sessionTtlDays,
         })
-        setSessionCookie(ctx, reply, token)
         for (const [name, value] of Object.entries(reply.getHeaders()))
           if (value !== undefined) reply.raw.setHeader(name, value as string)
+        // The reply is handed to oidc-provider, so Fastify's onSend (where reply.setCookie would be
+        // written) never runs: the session cookie goes on the raw response, which the provider extends.
+        reply.raw.setHeader(
+          'set-cookie',
+          app.serializeCookie(SESSION_COOKIE, token, sessionCookieOptions(ctx)),
+        )
         return finish(req, reply, { login: { accountId: user.id } })
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== 'invalid_credentials') throw error
