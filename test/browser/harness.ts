@@ -102,6 +102,11 @@ export async function openBrowserFor(
   page.on('pageerror', (error) => {
     console.error(`[${person.username}] page error: ${error.message}`)
   })
+  page.on('console', (message) => {
+    // Failed requests are part of some tests (401 before logging in, simulated outages).
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      console.error(`[${person.username}] console: ${message.text()}`)
+  })
   return { person, context, page }
 }
 
