@@ -950,11 +950,8 @@ describe('inputs the fuzzers found', () => {
   })
 
   test('an inbox cursor whose date PostgreSQL cannot hold is a 400 invalid_cursor, not 500', async () => {
-    for (const at of [
-      '0000-12-31T23:59:59.999Z',
-      '-000001-01-01T00:00:00.000Z',
-      '+275760-09-13T00:00:00.000Z',
-    ]) {
+    // Before 4713 BC on both engines; PGlite also fails on any year outside 1..9999 (ISO extended years).
+    for (const at of ['-004714-01-01T00:00:00.000Z', '-271821-04-20T00:00:00.000Z']) {
       const before = Buffer.from(`${at}|00000000-0000-0000-0000-000000000000`).toString('base64url')
       const res = await t.as(ana, { method: 'GET', url: `/api/threads?before=${before}` })
       assertWellFormed('GET', res, `GET /api/threads?before=<base64url of "${at}|…">`)
