@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:net'
-import { exportJWK, generateKeyPair } from 'jose'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import * as oidc from 'openid-client'
 import { ManualClock } from '../../lib/clock.ts'
 import { newId } from '../../lib/ids.ts'
 import { createTestDatabase } from '../../lib/testing/test-db.ts'
 import { signUp } from '../accounts/accounts.service.ts'
-import { buildTandemApp } from '../app.ts'
+import { buildTandemApp, type TandemApp } from '../app.ts'
 import { type TandemConfig, testTandemConfig } from '../config.ts'
 import type { Db, PrivilegedApi, TandemDatabase } from '../db.ts'
 import { migrations } from '../migrations/index.ts'
@@ -24,14 +24,21 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** A listening Tandem whose issuer is its real address, for clients that speak HTTP (openid-client). */
-export async function startListeningTandem(overrides: Partial<TandemConfig> = {}) {
+/**
+ * A listening Tandem whose issuer is its real address, for clients that speak HTTP (openid-client).
+ * `beforeListen` may add routes (test-only endpoints behind the real partner guard, for instance).
+ */
+export async function startListeningTandem(
+  overrides: Partial<TandemConfig> = {},
+  options: { beforeListen?: (built: TandemApp) => Promise<void> | void } = {},
+) {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   const database = await createTestDatabase<TandemDatabase>('tandem', migrations)
   const clock = new ManualClock(new Date())
   const config = testTandemConfig({ publicOrigin: origin, ...overrides })
   const built = await buildTandemApp({ config, database, clock })
+  await options.beforeListen?.(built)
   await built.app.listen({ host: '127.0.0.1', port })
   return {
     ...built,
@@ -145,6 +152,11 @@ export class Browser {
     }
   }
 
+  /** The cookies this browser holds for `host` (name → value). */
+  cookies(host: string): Map<string, string> {
+    return new Map(this.#cookies.get(host))
+  }
+
   async request(url: string | URL, init: RequestInit = {}): Promise<Response> {
     const target = new URL(url)
     const headers = new Headers(init.headers)
@@ -222,4 +234,168 @@ export async function makeTestUser(db: Db, username = `u${randomUUID().slice(0, 
   const password = 'a long enough password'
   const user = await signUp(db, { username, displayName: `Name of ${username}`, password })
   return { ...user, password }
+}
+
+/** The page a browser lands on for an authorization request, signing in first if Tandem asks. */
+export async function openConsentPage(
+  browser: Browser,
+  origin: string,
+  authorizationUrl: URL,
+  user: { username: string; password: string },
+): Promise<{ res: Response; html: string; url: URL }> {
+  const host = new URL(origin).host
+  let { res, url } = await browser.follow(authorizationUrl, host)
+  let html = url.host === host ? await res.text() : ''
+  const login = /\/oauth\/interaction\/([^/"]+)\/login/.exec(html)
+  if (login) {
+    const posted = await browser.postForm(
+      `${origin}/oauth/interaction/${login[1]}/login`,
+      [
+        ['username', user.username],
+        ['password', user.password],
+      ],
+      origin,
+    )
+    const location = posted.headers.get('location')
+    if (!location) throw new Error(`no redirect after login: ${posted.status}`)
+    ;({ res, url } = await browser.follow(new URL(location, origin), host))
+    html = url.host === host ? await res.text() : ''
+  }
+  return { res, html, url }
+}
+
+/** A partner's authorization request and the browser's trip through Tandem, up to the callback. */
+export interface PartnerAuthorization {
+  callback: URL
+  code: string
+  verifier: string
+  state: string
+}
+
+export interface AuthorizeOptions {
+  scope: string
+  /** The `resource` parameter; none by default. */
+  resource?: string
+  /** `consent` by default (oidc-provider honours offline_access only with it). */
+  prompt?: string | undefined
+  /** The scopes the user leaves ticked on the consent screen; everything offered by default. */
+  grant?: string[]
+  browser?: Browser
+}
+
+/** Code + PKCE (S256) + state, as a partner's server starts it, driven through Tandem's screens. */
+export async function authorizeAsPartner(
+  origin: string,
+  config: oidc.Configuration,
+  partner: TestPartner,
+  user: { username: string; password: string },
+  options: AuthorizeOptions,
+): Promise<PartnerAuthorization> {
+  const verifier = oidc.randomPKCECodeVerifier()
+  const state = oidc.randomState()
+  const params: Record<string, string> = {
+    redirect_uri: partner.redirectUri,
+    scope: options.scope,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+  }
+  const prompt = 'prompt' in options ? options.prompt : 'consent'
+  if (prompt) params.prompt = prompt
+  if (options.resource) params.resource = options.resource
+  const url = oidc.buildAuthorizationUrl(config, params)
+  const callback = await authorizeInBrowser(
+    options.browser ?? new Browser(),
+    origin,
+    url,
+    user,
+    options.grant,
+  )
+  const code = callback.searchParams.get('code')
+  if (!code) throw new Error(`no code in ${callback}`)
+  return { callback, code, verifier, state }
+}
+
+/** The token request of the authorization-code grant, through openid-client (PKCE and state checked). */
+export function redeemCode(
+  config: oidc.Configuration,
+  authorization: PartnerAuthorization,
+  options?: oidc.AuthorizationCodeGrantOptions,
+) {
+  return oidc.authorizationCodeGrant(
+    config,
+    authorization.callback,
+    { pkceCodeVerifier: authorization.verifier, expectedState: authorization.state },
+    undefined,
+    options,
+  )
+}
+
+/** The status and RFC 6749 `error` of a call that openid-client reports as an OAuth error response. */
+export async function oauthError(call: Promise<unknown>): Promise<{ status: number; error: string }> {
+  try {
+    await call
+  } catch (error) {
+    if (error instanceof oidc.ResponseBodyError) return { status: error.status, error: error.error }
+    if (error instanceof oidc.WWWAuthenticateChallengeError) {
+      const challenge = error.cause[0]
+      return { status: error.response.status, error: String(challenge?.parameters.error ?? '') }
+    }
+    throw error
+  }
+  throw new Error('expected an OAuth error response, got success')
+}
+
+/** A call to the partner API; the body is parsed JSON (or undefined when empty). */
+export async function callPartnerApi(
+  origin: string,
+  path: string,
+  authorization: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{
+  status: number
+  body: { error?: { code: string; message: string } } & Record<string, unknown>
+}> {
+  const res = await fetch(`${origin}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization, ...init.headers },
+    ...(init.body === undefined ? {} : { body: init.body }),
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : undefined }
+}
+
+/** A `private_key_jwt` client assertion (RFC 7523), for token requests made without openid-client. */
+export async function signClientAssertion(partner: TestPartner, audience: string, key = partner.privateKey) {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: partner.kid })
+    .setIssuer(partner.clientId)
+    .setSubject(partner.clientId)
+    .setAudience(audience)
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime('1m')
+    .sign(key)
+}
+
+/** A form POST without openid-client, for requests it refuses to send. */
+export async function postForm(
+  url: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  })
+  const text = await res.text()
+  let json: Record<string, unknown> | undefined
+  try {
+    json = JSON.parse(text) as Record<string, unknown>
+  } catch {
+    json = undefined
+  }
+  return { status: res.status, headers: res.headers, json, text }
 }
