@@ -46,6 +46,9 @@ const PG_NUMERIC_RANGE = '22003'
 const PG_STRING_TOO_LONG = '22001'
 const PG_UNTRANSLATABLE = '22P05'
 const PG_NULL_CHAR = '22021'
+const PG_DATETIME_FORMAT = '22007'
+const PG_DATETIME_OVERFLOW = '22008'
+const PG_INVALID_TIME_ZONE = '22009'
 
 /** Maps anything thrown to a status and the JSON error body; the one place errors become HTTP. */
 export function toErrorResponse(error: unknown): {
@@ -77,7 +80,10 @@ export function toErrorResponse(error: unknown): {
       e.code === PG_NUMERIC_RANGE ||
       e.code === PG_STRING_TOO_LONG ||
       e.code === PG_UNTRANSLATABLE ||
-      e.code === PG_NULL_CHAR
+      e.code === PG_NULL_CHAR ||
+      e.code === PG_DATETIME_FORMAT ||
+      e.code === PG_DATETIME_OVERFLOW ||
+      e.code === PG_INVALID_TIME_ZONE
     )
       return simple(400, 'invalid_value', 'a value in the request is not valid')
     if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
@@ -85,6 +91,9 @@ export function toErrorResponse(error: unknown): {
     if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return simple(400, 'invalid_json', 'body is empty')
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
       return simple(413, 'body_too_large', 'request body is too large')
+    if (e.code === 'FST_ERR_BAD_URL') return simple(400, 'bad_url', 'the URL is not valid')
+    if (e.code === 'FST_ERR_MAX_PARAM_LENGTH')
+      return simple(414, 'uri_too_long', 'a path segment is too long')
     if (e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH')
       return simple(400, 'invalid_content_length', e.message ?? '')
     if (e.code === 'FST_ERR_RATE_LIMIT_EXCEEDED' || e.statusCode === 429)

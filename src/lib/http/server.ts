@@ -40,6 +40,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{
     },
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 256 * 1024,
+    // Router failures (bad percent-encoding, overlong segments) answer in the same error shape.
+    frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
   }) as unknown as FastifyInstance
   // Inputs are parsed with zod inside addRoute; JSON schemas on routes exist for the OpenAPI document.
   app.setValidatorCompiler(() => () => true)
@@ -53,6 +55,15 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{
   })
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id)
+  })
+  // While shutting down, tell keep-alive clients to go, so close() does not wait out their idle timeout.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close')
+    return payload
   })
 
   await app.register(swagger, {

@@ -34,6 +34,9 @@ export async function updateUserSettings(
   userId: string,
   settings: { displayName?: string | undefined; allowSuggestions?: boolean | undefined },
 ): Promise<User> {
+  if (settings.displayName === undefined && settings.allowSuggestions === undefined) {
+    return db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
+  }
   return db
     .updateTable('users')
     .set({

@@ -33,7 +33,7 @@ export function registerLinkRoutes(app: FastifyInstance, ctx: TandemContext): vo
       if (req.method === 'GET') ctx.clicks.record(id)
       return reply
         .code(302)
-        .header('location', url)
+        .header('location', new URL(url).href) // percent-encoded: header values must be ASCII
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
         .send()

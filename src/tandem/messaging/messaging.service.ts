@@ -133,7 +133,8 @@ const encodeCursor = (at: Date, id: string) => Buffer.from(`${at.toISOString()}|
 function decodeCursor(cursor: string): { at: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|')
   const date = new Date(at ?? '')
-  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+  const year = date.getUTCFullYear()
+  if (!id || Number.isNaN(date.getTime()) || year < 1 || year > 9999 || !/^[0-9a-f-]{36}$/.test(id)) {
     throw new AppError(400, 'invalid_cursor', 'the cursor is not valid')
   }
   return { at: date, id }

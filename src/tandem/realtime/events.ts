@@ -3,7 +3,7 @@ import type { Db } from '../db.ts'
 import type { PresentedMessage } from '../messaging/messaging.presenter.ts'
 
 export const EVENTS_CHANNEL = 'tandem_events'
-// NOTIFY payloads must stay under 8000 bytes; larger messages travel by reference.
+// NOTIFY payloads must stay under 8000 bytes (bytes, not characters); larger messages travel by reference.
 const MAX_INLINE_PAYLOAD = 7000
 
 /** What the realtime layer fans out; `to` lists the users whose open tabs receive it. */
@@ -16,7 +16,7 @@ export type RealtimeEvent =
 /** Publishes inside the caller's transaction: only committed changes reach anyone. */
 export async function publishEvent(db: Db, event: RealtimeEvent): Promise<void> {
   let payload = JSON.stringify(event)
-  if (payload.length > MAX_INLINE_PAYLOAD && event.type === 'message.created') {
+  if (Buffer.byteLength(payload, 'utf8') > MAX_INLINE_PAYLOAD && event.type === 'message.created') {
     payload = JSON.stringify({ ...event, message: undefined })
   }
   await notify(db, EVENTS_CHANNEL, payload)
