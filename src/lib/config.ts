@@ -5,7 +5,9 @@ export function parseEnv<S extends ZodRawShape>(
   shape: ZodObject<S>,
   env: Record<string, string | undefined>,
 ): Readonly<z.output<ZodObject<S>>> {
-  const result = shape.safeParse(env)
+  // An empty variable means unset, as shells and container tools often leave them.
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
+  const result = shape.safeParse(given)
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
     throw new Error(`invalid configuration:\n${lines.join('\n')}`)
