@@ -18,8 +18,12 @@ export async function makePartnerTandem(
   const clock = new ManualClock(options.start ?? '2026-03-02T09:30:00Z')
   // Tests move the clock by months; sessions must outlive that.
   const config = testTandemConfig({ sessionTtlDays: 3650, ...overrides })
-  const built = await buildTandemApp({ config, database, clock })
-  registerPartnerRoutes(built.app, built.ctx, options)
+  // `partnerRoutes` is for an app.ts that registers the partner routes itself (spreading these test hooks
+  // over its own); until it does, they are registered here.
+  const deps = { config, database, clock, partnerRoutes: options }
+  const built = await buildTandemApp(deps)
+  if (!built.app.hasRoute({ method: 'POST', url: '/api/admin/partners' }))
+    registerPartnerRoutes(built.app, built.ctx, options)
   await built.app.ready()
   let counter = 0
   const tandem = {
