@@ -31,9 +31,10 @@ import { loadServerSecrets, publicJwks } from './oauth/server-secrets.ts'
 import { createPartnerGuard } from './partner-api/guard.ts'
 import { registerPartnerMeRoute } from './partner-api/me.routes.ts'
 import { PARTNER_STATE_CHANNEL } from './partner-api/state-changes.ts'
+import { type PartnerRouteOptions, registerPartnerRoutes } from './partners/partners.routes.ts'
 import { RealtimeHub, registerRealtimeRoutes } from './realtime/hub.ts'
 import { registerSocialRoutes } from './social/social.routes.ts'
-import { enqueueRevocationWebhooks } from './webhooks/webhooks.events.ts'
+import { enqueueAgreementWebhook, enqueueRevocationWebhooks } from './webhooks/webhooks.events.ts'
 import { registerWebhookRoutes } from './webhooks/webhooks.routes.ts'
 import { WebhookDispatcher } from './webhooks/webhooks.service.ts'
 
@@ -42,6 +43,8 @@ export interface TandemDeps {
   database: Database<TandemDatabase>
   clock?: Clock
   logger?: Logger
+  /** Test hooks that replace the partner routes' defaults. */
+  partnerRoutes?: PartnerRouteOptions
 }
 
 export interface TandemApp {
@@ -112,6 +115,11 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
     onRevoked: (trx, revoked) => enqueueRevocationWebhooks(trx, clock, revoked),
   })
   registerWebhookRoutes(app, ctx)
+  registerPartnerRoutes(app, ctx, {
+    onAgreementChange: (trx, change) => enqueueAgreementWebhook(trx, clock, change),
+    afterCommit: () => requirePartner.forget(),
+    ...deps.partnerRoutes,
+  })
   registerDeletionReceiptRoute(app, ctx)
   registerRealtimeRoutes(app, ctx, hub)
   await serveWebClient(app, ctx, setPageFallback)

@@ -6,7 +6,7 @@ import { openDb } from '../lib/db.ts'
 import { AppError, zodIssues } from '../lib/errors.ts'
 import { migrateToLatest } from '../lib/migrate.ts'
 import { SecretBox } from '../lib/secret-box.ts'
-import { findUserByUsername } from './accounts/accounts.repository.ts'
+import { findUserByUsername, setUserAdmin } from './accounts/accounts.repository.ts'
 import { DisplayName, Password, Username } from './accounts/accounts.schemas.ts'
 import { signUp } from './accounts/accounts.service.ts'
 import { loadTandemConfig, type TandemConfig } from './config.ts'
@@ -230,7 +230,7 @@ async function createAdmin(
       run.io.out(`${existing.username} is already an administrator.`)
       return 0
     }
-    await run.db.updateTable('users').set({ is_admin: true }).where('id', '=', existing.id).execute()
+    await setUserAdmin(run.db, existing.id)
     run.io.out(`Made ${existing.username} an administrator (password unchanged).`)
     return 0
   }

@@ -96,3 +96,7 @@ export async function deleteExpiredSessions(db: Db, now: Date): Promise<number> 
   const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+export async function setUserAdmin(db: Db, userId: string): Promise<void> {
+  await db.updateTable('users').set({ is_admin: true }).where('id', '=', userId).execute()
+}

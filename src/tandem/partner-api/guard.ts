@@ -4,10 +4,10 @@ import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, type JSONWebKey
 import type Provider from 'oidc-provider'
 import { AppError } from '../../lib/errors.ts'
 import type { TandemContext } from '../context.ts'
-import { coveredScopes } from '../oauth/agreement-scopes.ts'
 import { findPartnerGrant } from '../oauth/grants.repository.ts'
 import { partnerResource } from '../oauth/scopes.ts'
 import { findUserByAppSubject } from '../oauth/subjects.ts'
+import { coveredScopes } from '../partners/agreements.service.ts'
 
 /** Who is calling the partner API, after the guard: the partner, and the user the token speaks for. */
 export interface PartnerCaller {
