@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { runHousekeeping } from './housekeeping.ts'
 import { makeTandem, type TestTandem } from './testing.ts'
 
 let t: TestTandem
@@ -68,5 +69,37 @@ describe('operations', () => {
     })
     assert.equal(badJson.statusCode, 400)
     assert.equal(badJson.json().error.code, 'invalid_json')
+  })
+})
+
+describe('housekeeping', () => {
+  test('expired sessions and OAuth artefacts are purged; live ones stay', async () => {
+    const user = await t.makeUser()
+    const now = t.clock.now()
+    const row = (idHash: string, expiresAt: Date) => ({
+      model: 'AuthorizationCode',
+      id_hash: idHash,
+      payload: '{"sealed":"x"}',
+      expires_at: expiresAt,
+    })
+    await t.db
+      .insertInto('oidc_payloads')
+      .values([row('expired', new Date(now.getTime() - 1000)), row('live', new Date(now.getTime() + 60_000))])
+      .execute()
+    t.clock.advance(31 * 86_400_000)
+    await t.db.deleteFrom('oidc_payloads').where('id_hash', '=', 'live').execute()
+    await t.db
+      .insertInto('oidc_payloads')
+      .values(row('live', new Date(t.clock.now().getTime() + 60_000)))
+      .execute()
+    const result = await runHousekeeping(t.db, t.clock)
+    assert.ok(result.sessions >= 1, 'the 30-day session of the user expired')
+    assert.equal(result.oauth, 1)
+    const left = await t.db.selectFrom('oidc_payloads').select('id_hash').execute()
+    assert.deepEqual(
+      left.map((r) => r.id_hash),
+      ['live'],
+    )
+    assert.equal((await t.as(user, { method: 'GET', url: '/api/me' })).statusCode, 401)
   })
 })

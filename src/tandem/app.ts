@@ -12,7 +12,6 @@ import { type Clock, systemClock } from '../lib/clock.ts'
 import type { Database } from '../lib/db.ts'
 import { createHttpApp, type PageFallback } from '../lib/http/server.ts'
 import { SecretBox } from '../lib/secret-box.ts'
-import { deleteExpiredSessions } from './accounts/accounts.repository.ts'
 import { registerAccountRoutes } from './accounts/accounts.routes.ts'
 import { crossSiteGuard } from './accounts/session.ts'
 import type { TandemConfig } from './config.ts'
@@ -20,10 +19,10 @@ import { registerConnectedAppRoutes } from './connected-apps/connected-apps.rout
 import { registerDeletionReceiptRoute } from './connected-apps/deletion-receipts.ts'
 import type { TandemContext } from './context.ts'
 import type { TandemDatabase } from './db.ts'
+import { runHousekeeping } from './housekeeping.ts'
 import { registerLedgerRoutes } from './ledger/ledger.routes.ts'
 import { ClickRecorder } from './links/click-recorder.ts'
 import { registerLinkRoutes } from './links/links.routes.ts'
-import { purgeIdempotencyKeys } from './messaging/idempotency.ts'
 import { registerMessagingRoutes } from './messaging/messaging.routes.ts'
 import { registerOAuthRoutes } from './oauth/oauth.routes.ts'
 import { createProvider } from './oauth/provider.ts'
@@ -127,9 +126,7 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   await hub.start()
   if (deps.config.dispatchWebhooks) await webhooks.start()
   const purge = setInterval(() => {
-    const now = clock.now()
-    void deleteExpiredSessions(db, now).catch(() => {})
-    void purgeIdempotencyKeys(db, clock).catch(() => {})
+    runHousekeeping(db, clock).catch((error) => deps.logger?.warn({ err: error }, 'housekeeping failed'))
   }, HOUR_MS)
   purge.unref()
   app.addHook('onClose', async () => {
