@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type WebSocket from 'ws'
 import { checkFileLimit, closeSockets, type OpenSocket, openSockets } from '../lib/sockets.ts'
 import { percentile, sleep } from '../lib/stats.ts'
@@ -20,6 +21,9 @@ const SENDS_PER_SECOND = 25
 const MAX_IN_FLIGHT = 4
 const PHASE_LIMIT_MS = 30_000
 const DELIVERY_GRACE_MS = 10_000
+const SERVER_LAG = 'tandem_nodejs_eventloop_lag_p99_seconds'
+// Both histograms time a 10 ms timer (prom-client's default precision) and include its interval: subtracted.
+const LAG_RESOLUTION_MS = 10
 
 interface Trip {
   /** performance.now() when the POST was issued. */
@@ -38,6 +42,9 @@ interface Phase {
   trips: Trip[]
   /** Messages sent per second, as reached. */
   rate: number
+  /** p99 event-loop delay during the phase, in ms: in Tandem (from /metrics) and in the bench process. */
+  serverLagMs: number
+  benchLagMs: number
 }
 
 /**
@@ -139,6 +146,18 @@ export const deliveryLatency: Workload = {
           tandem: stat(many, post, 0.99),
           baseline: stat(few, post, 0.99),
         },
+        {
+          metric: 'Tandem event-loop delay, p99',
+          unit: 'ms',
+          tandem: many.serverLagMs,
+          baseline: few.serverLagMs,
+        },
+        {
+          metric: 'bench process event-loop delay, p99',
+          unit: 'ms',
+          tandem: many.benchLagMs,
+          baseline: few.benchLagMs,
+        },
       ],
       facts: [
         describe(few),
@@ -148,6 +167,9 @@ export const deliveryLatency: Workload = {
         `${fileLimit}.`,
       ],
       notes: [
+        'The last two rows (event-loop delay past a 10 ms sampling timer) say which side was late: a message ' +
+          "waits for the server's event loop, and its arrival is only seen when the bench process's own loop, " +
+          "busy with every tab's frames, gets to it.",
         'Goal, set before measuring: holding ten times the sockets (and fanning out to ten times the tabs) at most ' +
           'doubles the p99 to the recipient.',
       ],
@@ -214,6 +236,10 @@ class LatencyProbe {
     const trips: Trip[] = []
     const posts: Promise<void>[] = []
     const bar = this.#ctx.progress.bar(`${label}: sending ${count} messages`, count)
+    // prom-client resets its event-loop histogram at every scrape: this one starts the phase's window.
+    await scrapeMetrics(this.#origin, [SERVER_LAG])
+    const benchLag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS })
+    benchLag.enable()
     const started = performance.now()
     const inFlight = new Set<Promise<void>>()
     for (let i = 0; i < count && performance.now() - started < PHASE_LIMIT_MS; i++) {
@@ -257,6 +283,14 @@ class LatencyProbe {
     while (this.#pending.size > 0 && performance.now() < deadline) await sleep(50)
     // What has not arrived by now counts as lost; a late frame must not be taken for the next phase's.
     this.#pending.clear()
-    return { sockets: this.sockets.length, trips, rate }
+    benchLag.disable()
+    const serverLag = await scrapeMetrics(this.#origin, [SERVER_LAG])
+    return {
+      sockets: this.sockets.length,
+      trips,
+      rate,
+      serverLagMs: serverLag[SERVER_LAG]! * 1000 - LAG_RESOLUTION_MS,
+      benchLagMs: benchLag.percentile(99) / 1e6 - LAG_RESOLUTION_MS,
+    }
   }
 }

@@ -113,8 +113,11 @@ export const messageSend: Workload = {
     return {
       summary:
         `${CONCURRENCY} concurrent senders (autocannon connections, closed loop), each on its own one-to-one thread, ` +
-        `posting a 59-character text; the floor runs ${CONCURRENCY} workers, each on its own connection, doing ` +
-        `BEGIN; INSERT one row; COMMIT into a four-column table ${ctx.database.kind === 'postgres' ? 'in the same database' : 'in a separate PGlite database (PGlite has one connection per process)'}. ` +
+        `posting a 59-character text; the floor runs ${CONCURRENCY} workers doing BEGIN; INSERT one row; COMMIT ` +
+        'into a four-column table, ' +
+        (withPostgres
+          ? 'each on its own connection, in the same database. '
+          : 'in a separate embedded PGlite database in the bench process (PGlite serves one connection). ') +
         `${rounds} alternating round(s) of ${seconds} s per side after a ${warmup} s warm-up; medians over rounds, ` +
         'and for the rate the median of the per-round ratios.',
       baseline: 'single-row INSERT transactions',
@@ -142,9 +145,12 @@ export const messageSend: Workload = {
           `${total((r) => r.completed - r.byClass['2xx'])} answers were not 2xx, ${total((r) => r.errors)} errors, ` +
           `${total((r) => r.timeouts)} timeouts.`,
         `The floor committed ${rowsTotal.toLocaleString('en-US')} rows.`,
-        `CPU per message: Tandem server ${formatValue(cpu.server, 'µs')}, PostgreSQL ${formatValue(cpu.postgres, 'µs')}, ` +
-          `load generator ${formatValue(cpu.self, 'µs')}. CPU per floor row: PostgreSQL ` +
-          `${formatValue(cpu.floorPostgres, 'µs')}, client ${formatValue(cpu.floorSelf, 'µs')}.`,
+        withPostgres
+          ? `CPU per message: Tandem server ${formatValue(cpu.server, 'µs')}, PostgreSQL ${formatValue(cpu.postgres, 'µs')}, ` +
+            `load generator ${formatValue(cpu.self, 'µs')}. CPU per floor row: PostgreSQL ` +
+            `${formatValue(cpu.floorPostgres, 'µs')}, client ${formatValue(cpu.floorSelf, 'µs')}.`
+          : `CPU per message: Tandem server with its PGlite ${formatValue(cpu.server, 'µs')}, load generator ` +
+            `${formatValue(cpu.self, 'µs')}. CPU per floor row, client with its PGlite: ${formatValue(cpu.floorSelf, 'µs')}.`,
         `Per round: floor ${floorRuns.map((r) => r.rps.toFixed(0)).join(', ')} rows/s; Tandem ` +
           `${sendRuns.map((r) => sent(r).toFixed(0)).join(', ')} msg/s; ratio ` +
           `${sendRuns.map((r, i) => (sent(r) / floorRuns[i]!.rps).toFixed(2)).join(', ')}.`,
