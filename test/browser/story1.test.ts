@@ -64,6 +64,7 @@ test('story 1: sign up, befriend, and chat in realtime', {
   await ana.page.getByTestId('nav-friends').click()
   await sendFriendRequest(ana.page, 'ben', people.ben.displayName)
   await sendFriendRequest(ana.page, 'cleo', people.cleo.displayName)
+  await ana.page.getByTestId('outgoing-request').nth(1).waitFor()
   assert.equal(await ana.page.getByTestId('outgoing-request').count(), 2)
   await Promise.all([acceptRequestFrom(ben, people.ana), acceptRequestFrom(cleo, people.ana)])
 
