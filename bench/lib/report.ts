@@ -147,8 +147,8 @@ const METHOD = [
     '`/api/threads`, `/api/threads/:id/messages`), as clients make them.',
   '- Goals are ratios, chosen before measuring; a miss is reported as a miss. Nothing here gates a build: no ' +
     'test depends on wall-clock time.',
-  '- Run `npm run bench` for the full run (about four minutes) and `BENCH_QUICK=1 npm run bench` for a smoke run ' +
-    '(about a minute, written to a temporary folder unless `BENCH_OUT` names one). `BENCH_ONLY=link-shim,…` runs ' +
+  '- Run `npm run bench` for the full run (three to four minutes here) and `BENCH_QUICK=1 npm run bench` for a smoke run ' +
+    '(a little over a minute, written to a temporary folder unless `BENCH_OUT` names one). `BENCH_ONLY=link-shim,…` runs ' +
     'some workloads; `BENCH_DATABASE_URL` names the PostgreSQL admin URL (default ' +
     '`postgres://postgres@127.0.0.1:5432/postgres`); when it does not answer, the servers use embedded PGlite. ' +
     '`BENCH_CPU_PROF=<dir>` makes every Tandem server write a V8 CPU profile there, to see where a miss spends its time.',

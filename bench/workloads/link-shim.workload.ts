@@ -27,7 +27,7 @@ export const linkShim: Workload = {
   name: 'link-shim',
   title: 'link-shim redirect throughput',
   async run(ctx: BenchContext): Promise<WorkloadResult> {
-    const rounds = ctx.quick ? 2 : 5
+    const rounds = ctx.quick ? 1 : 5
     const seconds = ctx.quick ? 2 : 4
     const warmup = ctx.quick ? 1 : 2
     const { progress } = ctx

@@ -18,7 +18,7 @@ export const messageSend: Workload = {
   name: 'message-send',
   title: 'message send rate vs raw INSERT transactions',
   async run(ctx: BenchContext): Promise<WorkloadResult> {
-    const rounds = ctx.quick ? 2 : 5
+    const rounds = ctx.quick ? 1 : 5
     const seconds = ctx.quick ? 2 : 4
     const warmup = ctx.quick ? 1 : 2
     const { progress } = ctx

@@ -5,8 +5,6 @@ import { median, sleep, slope } from '../lib/stats.ts'
 import { scrapeMetrics, signUpUsers, startTandem } from '../lib/tandem.ts'
 import type { BenchContext, Workload, WorkloadResult } from '../lib/types.ts'
 
-const SETTLE_MS = 1000
-const SAMPLES = 3
 const SAMPLE_GAP_MS = 200
 const WARM_UP = 100
 
@@ -36,6 +34,8 @@ export const socketMemory: Workload = {
     const total = ctx.quick ? 200 : 1000
     const steps = ctx.quick ? 2 : 4
     const userCount = ctx.quick ? 20 : 100
+    const settleMs = ctx.quick ? 500 : 1000
+    const readings = ctx.quick ? 2 : 3
     const { progress } = ctx
     const fileLimit = checkFileLimit(total)
 
@@ -89,9 +89,9 @@ export const socketMemory: Workload = {
             )),
           )
         }
-        await sleep(SETTLE_MS)
+        await sleep(settleMs)
         const samples: Memory[] = []
-        for (let i = 0; i < SAMPLES; i++) {
+        for (let i = 0; i < readings; i++) {
           samples.push(await read())
           await sleep(SAMPLE_GAP_MS)
         }
@@ -128,7 +128,7 @@ export const socketMemory: Workload = {
     return {
       summary:
         `${total} idle sockets opened in ${steps} steps (${userCount} users, so ${total / userCount} tabs each on Tandem), ` +
-        `each step followed by ${SETTLE_MS / 1000} s of quiet and ${SAMPLES} readings, each taken right after a full ` +
+        `each step followed by ${settleMs / 1000} s of quiet and ${readings} readings, each taken right after a full ` +
         'garbage collection forced through the V8 inspector (both servers run with --inspect); the per-socket ' +
         'cost is the least-squares slope of the median reading over open sockets. Open counts come from ' +
         "Tandem's /metrics gauge and from the bare server's own count.",
