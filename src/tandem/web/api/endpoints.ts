@@ -1,7 +1,32 @@
 import { request } from './http.ts'
-import type { Friend, FriendRequest, Me, Message, Thread } from './types.ts'
+import type {
+  Agreement,
+  Compliance,
+  ConnectedApp,
+  DisconnectedApp,
+  Friend,
+  FriendRequest,
+  LedgerEntry,
+  LedgerVerification,
+  Me,
+  Message,
+  NewAgreements,
+  NewPartner,
+  Partner,
+  Thread,
+  WebhookDelivery,
+} from './types.ts'
 
 const path = (template: string, id: string) => template.replace(':id', encodeURIComponent(id))
+
+const query = (params: Record<string, string | number | undefined>) => {
+  const pairs = Object.entries(params).filter((p): p is [string, string | number] => p[1] !== undefined)
+  return pairs.length > 0 ? `?${new URLSearchParams(pairs.map(([k, v]) => [k, String(v)]))}` : ''
+}
+
+/** Where the browser downloads one partner's ledger (the server answers with an attachment). */
+export const ledgerDownloadUrl = (clientId: string, format: 'csv' | 'json') =>
+  `${path('/api/connected-apps/:id/ledger', clientId)}?format=${format}`
 
 export const api = {
   me: () => request<{ user: Me }>('GET', '/api/me', { expectUnauthenticated: true }),
@@ -53,4 +78,56 @@ export const api = {
     request<{ lastReadSeq: number; unreadCount: number }>('POST', path('/api/threads/:id/read', threadId), {
       body: { seq },
     }),
+
+  connectedApps: (signal?: AbortSignal) =>
+    request<{ apps: ConnectedApp[]; disconnected: DisconnectedApp[] }>('GET', '/api/connected-apps', {
+      signal,
+    }),
+  disconnectApp: (clientId: string) =>
+    request<{ disconnected: { clientId: string; deletionRequests: { id: string; dueAt: string }[] } }>(
+      'DELETE',
+      path('/api/connected-apps/:id', clientId),
+    ),
+  ledger: (clientId: string, options: { limit?: number; before?: string | undefined } = {}) =>
+    request<{ entries: LedgerEntry[]; nextCursor: string | null }>(
+      'GET',
+      `${path('/api/connected-apps/:id/ledger', clientId)}${query({ limit: options.limit, before: options.before })}`,
+    ),
+  verifyLedger: () => request<LedgerVerification>('GET', '/api/ledger/verify'),
+
+  admin: {
+    partners: (signal?: AbortSignal) =>
+      request<{ partners: Partner[] }>('GET', '/api/admin/partners', { signal }),
+    partner: (clientId: string, signal?: AbortSignal) =>
+      request<{ partner: Partner }>('GET', path('/api/admin/partners/:id', clientId), { signal }),
+    registerPartner: (body: NewPartner) =>
+      request<{ partner: Partner; webhookSecret: string }>('POST', '/api/admin/partners', { body }),
+    setPartnerStatus: (clientId: string, action: 'suspend' | 'activate') =>
+      request<{ partner: Partner }>('POST', `${path('/api/admin/partners/:id', clientId)}/${action}`),
+    compliance: (signal?: AbortSignal) =>
+      request<{ partners: Compliance[] }>('GET', '/api/admin/compliance', { signal }),
+    partnerCompliance: (clientId: string, signal?: AbortSignal) =>
+      request<Compliance>('GET', path('/api/admin/partners/:id/compliance', clientId), { signal }),
+    agreements: (clientId: string, signal?: AbortSignal) =>
+      request<{ agreements: Agreement[] }>('GET', `/api/admin/agreements${query({ clientId })}`, { signal }),
+    createAgreements: (body: NewAgreements) =>
+      request<{ agreements: Agreement[] }>('POST', '/api/admin/agreements', { body }),
+    extendAgreement: (id: string, validUntil: string) =>
+      request<{ agreement: Agreement; superseded: Agreement }>(
+        'POST',
+        path('/api/admin/agreements/:id/extend', id),
+        { body: { validUntil } },
+      ),
+    endAgreement: (id: string, reason: string) =>
+      request<{ agreement: Agreement }>('POST', path('/api/admin/agreements/:id/end', id), {
+        body: { reason },
+      }),
+    deliveries: (clientId: string, options: { limit?: number; before?: string | undefined } = {}) =>
+      request<{ deliveries: WebhookDelivery[]; nextCursor: string | null }>(
+        'GET',
+        `${path('/api/admin/partners/:id/webhooks', clientId)}${query({ limit: options.limit, before: options.before })}`,
+      ),
+    retryDelivery: (id: string) =>
+      request<{ delivery: WebhookDelivery }>('POST', path('/api/admin/webhooks/:id/retry', id)),
+  },
 }

@@ -74,3 +74,161 @@ export type RealtimeFrame =
   | { type: 'thread.read'; threadId: string; lastReadSeq: number }
   | { type: 'thread.created'; threadId: string }
   | { type: 'friends.changed' }
+
+// Partner platform: connected apps and the access ledger (what a user sees of the partners).
+
+export interface ScopeGrant {
+  scope: string
+  purpose: string
+}
+
+export interface ConnectedApp {
+  clientId: string
+  name: string
+  homepageUrl: string
+  privacyPolicyUrl: string
+  scopes: ScopeGrant[]
+  connectedAt: string
+  updatedAt: string
+}
+
+export type DeletionStatus = 'requested' | 'received' | 'overdue'
+
+export interface DeletionRequest {
+  id: string
+  requestedAt: string
+  dueAt: string
+  status: DeletionStatus
+  receivedAt: string | null
+  receipt: { deletedAt: string; categories: string[] } | null
+}
+
+export interface DisconnectedApp {
+  clientId: string
+  name: string
+  homepageUrl: string
+  privacyPolicyUrl: string
+  disconnectedAt: string
+  deletion: DeletionRequest | null
+}
+
+export interface LedgerEntry {
+  id: string
+  seq: number
+  clientId: string
+  scope: string
+  action: string
+  objectCount: number
+  purpose: string
+  details: Record<string, unknown>
+  createdAt: string
+  hash: string
+  prevHash: string
+}
+
+export type LedgerVerification =
+  | { ok: true; entries: number; head: string | null }
+  | {
+      ok: false
+      entries: number
+      brokenAt: { seq: number; reason: 'hash_mismatch' | 'chain_broken' | 'gap' }
+    }
+
+// Partner platform: the admin console.
+
+export type PrivilegedApi = 'inbox' | 'friends' | 'activity' | 'reporting'
+
+export interface Partner {
+  id: string
+  clientId: string
+  name: string
+  logoUrl: string | null
+  homepageUrl: string
+  privacyPolicyUrl: string
+  redirectUris: string[]
+  jwksUri: string | null
+  jwks: { keys?: unknown[] } | null
+  webhookUrl: string | null
+  dpopBoundAccessTokens: boolean
+  status: 'active' | 'suspended'
+  createdAt: string
+  updatedAt: string
+}
+
+export interface NewPartner {
+  name: string
+  clientId?: string
+  homepageUrl: string
+  privacyPolicyUrl: string
+  redirectUris: string[]
+  jwksUri?: string
+  jwks?: Record<string, unknown>
+  webhookUrl?: string
+}
+
+export type AgreementStatus = 'active' | 'lapsed' | 'ended' | 'future'
+
+export interface Obligations {
+  reportEveryDays?: number
+  deletionReceiptDays?: number
+}
+
+export interface Agreement {
+  id: string
+  clientId: string
+  api: PrivilegedApi
+  version: number
+  scopes: string[]
+  validFrom: string
+  validUntil: string
+  endedAt: string | null
+  endReason: string | null
+  obligations: Obligations
+  createdBy: string | null
+  createdAt: string
+  status: AgreementStatus
+}
+
+export interface NewAgreements {
+  clientId: string
+  apis: PrivilegedApi[]
+  validUntil: string
+  obligations?: Obligations
+}
+
+export interface ReportPeriod {
+  periodStart: string
+  /** Exclusive. */
+  periodEnd: string
+  dueAt: string
+  status: 'received' | 'due' | 'late'
+  receivedAt?: string
+}
+
+export interface Compliance {
+  clientId: string
+  name: string
+  status: 'active' | 'suspended'
+  inAgreement: boolean
+  agreements: Pick<
+    Agreement,
+    'id' | 'api' | 'version' | 'validFrom' | 'validUntil' | 'endedAt' | 'endReason' | 'status'
+  >[]
+  reports: { everyDays: number | null; due: ReportPeriod[] }
+  deletionReceipts: { outstanding: number; overdue: number; received: number }
+  grants: { active: number; revoked: number }
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
+
+export interface WebhookDelivery {
+  id: string
+  type: string
+  status: DeliveryStatus
+  attempts: number
+  lastStatus: number | null
+  lastError: string | null
+  createdAt: string
+  deliveredAt: string | null
+  nextAttemptAt: string | null
+}

@@ -1,4 +1,10 @@
 import { type RefObject, useEffect, useRef } from 'react'
+import { AdminPage } from '../admin/admin-page.tsx'
+import { AdminsOnly } from '../admin/admins-only.tsx'
+import { PartnerPage } from '../admin/partner-page.tsx'
+import { RegisterPartnerPage } from '../admin/register-partner-page.tsx'
+import { ConnectedAppPage } from '../connected-apps/connected-app-page.tsx'
+import { ConnectedAppsPage } from '../connected-apps/connected-apps-page.tsx'
 import { FriendsPage } from '../friends/friends-page.tsx'
 import { NewGroupPage } from '../groups/new-group-page.tsx'
 import { InboxPane } from '../inbox/inbox-pane.tsx'
@@ -38,7 +44,12 @@ function NotFound() {
 
 /** Moves focus to the new screen's heading after navigation, as a full page load would. */
 function useFocusOnNavigate(route: Route, main: RefObject<HTMLElement | null>) {
-  const key = route.name === 'thread' ? `thread:${route.threadId}` : route.name
+  const key =
+    route.name === 'thread'
+      ? `thread:${route.threadId}`
+      : route.name === 'connected-app' || route.name === 'admin-partner'
+        ? `${route.name}:${route.clientId}`
+        : route.name
   // On wide screens the composer takes focus in a thread, and the inbox list is right beside it.
   const skip = (route.name === 'thread' || route.name === 'inbox') && window.matchMedia(WIDE_QUERY).matches
   const previous = useRef<string | null>(null)
@@ -77,6 +88,25 @@ export function Shell({ route }: { route: Route }) {
           {route.name === 'friends' && <FriendsPage />}
           {route.name === 'settings' && <SettingsPage />}
           {route.name === 'new-group' && <NewGroupPage />}
+          {route.name === 'connected-apps' && <ConnectedAppsPage />}
+          {route.name === 'connected-app' && (
+            <ConnectedAppPage key={route.clientId} clientId={route.clientId} />
+          )}
+          {route.name === 'admin' && (
+            <AdminsOnly>
+              <AdminPage />
+            </AdminsOnly>
+          )}
+          {route.name === 'admin-new-partner' && (
+            <AdminsOnly>
+              <RegisterPartnerPage />
+            </AdminsOnly>
+          )}
+          {route.name === 'admin-partner' && (
+            <AdminsOnly>
+              <PartnerPage key={route.clientId} clientId={route.clientId} />
+            </AdminsOnly>
+          )}
           {route.name === 'not-found' && <NotFound />}
         </main>
       )}

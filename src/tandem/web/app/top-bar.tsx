@@ -2,23 +2,27 @@ import { Link, paths, type Route } from '../lib/router.tsx'
 import { totalUnread, useApp, useMe } from '../state/app-state.ts'
 import { logOut } from '../state/session.ts'
 import { Avatar } from '../ui/avatar.tsx'
-import { ChatIcon, LogoMark, PeopleIcon, SettingsIcon } from '../ui/icons.tsx'
+import { AppsIcon, ChatIcon, LogoMark, PeopleIcon, SettingsIcon, ShieldIcon } from '../ui/icons.tsx'
 import { UnreadBadge } from '../ui/unread-badge.tsx'
 
-const section = (route: Route) =>
-  route.name === 'friends'
-    ? 'friends'
-    : route.name === 'settings'
-      ? 'settings'
-      : route.name === 'inbox' || route.name === 'thread' || route.name === 'new-group'
-        ? 'chats'
-        : null
+const SECTIONS: Partial<Record<Route['name'], string>> = {
+  inbox: 'chats',
+  thread: 'chats',
+  'new-group': 'chats',
+  friends: 'friends',
+  'connected-apps': 'apps',
+  'connected-app': 'apps',
+  settings: 'settings',
+  admin: 'admin',
+  'admin-new-partner': 'admin',
+  'admin-partner': 'admin',
+}
 
 export function TopBar({ route }: { route: Route }) {
   const me = useMe()
   const unread = useApp((s) => totalUnread(s.inbox.threads))
   const requests = useApp((s) => s.social.incoming.length)
-  const current = section(route)
+  const current = SECTIONS[route.name]
   return (
     <header className="top-bar">
       <Link to={paths.inbox} className="brand" aria-label="Tandem, chats">
@@ -49,6 +53,14 @@ export function TopBar({ route }: { route: Route }) {
           />
         </Link>
         <Link
+          to={paths.connectedApps}
+          aria-current={current === 'apps' ? 'page' : undefined}
+          data-testid="nav-apps"
+        >
+          <AppsIcon />
+          <span>Apps</span>
+        </Link>
+        <Link
           to={paths.settings}
           aria-current={current === 'settings' ? 'page' : undefined}
           data-testid="nav-settings"
@@ -56,6 +68,16 @@ export function TopBar({ route }: { route: Route }) {
           <SettingsIcon />
           <span>Settings</span>
         </Link>
+        {me.isAdmin && (
+          <Link
+            to={paths.admin}
+            aria-current={current === 'admin' ? 'page' : undefined}
+            data-testid="nav-admin"
+          >
+            <ShieldIcon />
+            <span>Admin</span>
+          </Link>
+        )}
       </nav>
       <div className="top-bar-me">
         <Avatar id={me.id} name={me.displayName} size="sm" />

@@ -1,9 +1,9 @@
 import { api } from '../api/endpoints.ts'
+import { useAction } from '../lib/use-action.ts'
 import { useApp } from '../state/app-state.ts'
 import { changeSocial } from '../state/social.ts'
 import { Notice } from '../ui/notice.tsx'
 import { PersonRow } from './person-row.tsx'
-import { useAction } from './use-action.ts'
 
 export function BlockedSection() {
   const blocks = useApp((s) => s.social.blocks)

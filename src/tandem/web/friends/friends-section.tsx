@@ -2,13 +2,13 @@ import { useState } from 'react'
 import { api } from '../api/endpoints.ts'
 import type { Friend } from '../api/types.ts'
 import { Link, navigate, paths } from '../lib/router.tsx'
+import { useAction } from '../lib/use-action.ts'
 import { useApp } from '../state/app-state.ts'
 import { upsertThread } from '../state/inbox.ts'
 import { changeSocial } from '../state/social.ts'
+import { ConfirmActions } from '../ui/confirm-actions.tsx'
 import { Notice } from '../ui/notice.tsx'
-import { ConfirmActions } from './confirm-actions.tsx'
 import { PersonRow } from './person-row.tsx'
-import { useAction } from './use-action.ts'
 
 type Pending = { userId: string; action: 'unfriend' | 'block' }
 

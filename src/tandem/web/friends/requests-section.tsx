@@ -1,10 +1,10 @@
 import { api } from '../api/endpoints.ts'
 import { shortTime } from '../lib/format.ts'
+import { useAction } from '../lib/use-action.ts'
 import { useApp } from '../state/app-state.ts'
 import { changeSocial } from '../state/social.ts'
 import { Notice } from '../ui/notice.tsx'
 import { PersonRow } from './person-row.tsx'
-import { useAction } from './use-action.ts'
 
 export function RequestsSection() {
   const incoming = useApp((s) => s.social.incoming)

@@ -43,3 +43,49 @@ export function hueOf(id: string): number {
   for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) | 0
   return Math.abs(hash) % 360
 }
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' })
+const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' })
+
+export const dateOnly = (iso: string) => dayFormat.format(new Date(iso))
+
+/** "in 29 days", "yesterday", "3 hours ago": how far a moment is from now, in the largest fitting unit. */
+export function fromNow(iso: string, now = new Date()): string {
+  const ms = new Date(iso).getTime() - now.getTime()
+  const abs = Math.abs(ms)
+  if (abs < 60_000) return relativeFormat.format(0, 'minute')
+  if (abs < 3_600_000) return relativeFormat.format(Math.round(ms / 60_000), 'minute')
+  if (abs < DAY_MS) return relativeFormat.format(Math.round(ms / 3_600_000), 'hour')
+  return relativeFormat.format(Math.round(ms / DAY_MS), 'day')
+}
+
+/** `https://marquee.example/x` → `marquee.example`; the text itself when it is not a URL. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host || url
+  } catch {
+    return url
+  }
+}
+
+/** The URL when it is http(s), else undefined: addresses from partners never become `javascript:` links. */
+export function webUrl(url: string | null | undefined): string | undefined {
+  if (!url) return undefined
+  try {
+    const parsed = new URL(url)
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+const utcDayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' })
+
+/** The UTC calendar day of a moment: agreements and report periods are counted in UTC days. */
+export const utcDay = (iso: string) => utcDayFormat.format(new Date(iso))
+
+/** The last UTC day an exclusive end still covers: valid until 1 Jan 00:00 UTC covers 31 Dec. */
+export const lastUtcDayIso = (iso: string) => new Date(new Date(iso).getTime() - 1).toISOString().slice(0, 10)
+export const lastUtcDay = (iso: string) => utcDay(`${lastUtcDayIso(iso)}T00:00:00Z`)

@@ -6,6 +6,11 @@ export type Route =
   | { name: 'friends' }
   | { name: 'new-group' }
   | { name: 'settings' }
+  | { name: 'connected-apps' }
+  | { name: 'connected-app'; clientId: string }
+  | { name: 'admin' }
+  | { name: 'admin-new-partner' }
+  | { name: 'admin-partner'; clientId: string }
   | { name: 'login' }
   | { name: 'signup' }
   | { name: 'not-found' }
@@ -16,6 +21,11 @@ export const paths = {
   friends: '/friends',
   newGroup: '/groups/new',
   settings: '/settings',
+  connectedApps: '/connected-apps',
+  connectedApp: (clientId: string) => `/connected-apps/${encodeURIComponent(clientId)}`,
+  admin: '/admin',
+  adminNewPartner: '/admin/register',
+  adminPartner: (clientId: string) => `/admin/partners/${encodeURIComponent(clientId)}`,
   login: '/login',
   signup: '/signup',
 }
@@ -28,6 +38,13 @@ export function matchRoute(pathname: string): Route {
   if (path === paths.friends) return { name: 'friends' }
   if (path === paths.newGroup) return { name: 'new-group' }
   if (path === paths.settings) return { name: 'settings' }
+  if (path === paths.connectedApps) return { name: 'connected-apps' }
+  const app = /^\/connected-apps\/([^/]+)$/.exec(path)
+  if (app) return { name: 'connected-app', clientId: decodeURIComponent(app[1]!) }
+  if (path === paths.admin) return { name: 'admin' }
+  if (path === paths.adminNewPartner) return { name: 'admin-new-partner' }
+  const partner = /^\/admin\/partners\/([^/]+)$/.exec(path)
+  if (partner) return { name: 'admin-partner', clientId: decodeURIComponent(partner[1]!) }
   if (path === paths.login) return { name: 'login' }
   if (path === paths.signup) return { name: 'signup' }
   return { name: 'not-found' }

@@ -1,4 +1,4 @@
-import { type InputHTMLAttributes, useId } from 'react'
+import { type InputHTMLAttributes, type TextareaHTMLAttributes, useId } from 'react'
 
 type FieldProps = InputHTMLAttributes<HTMLInputElement> & {
   label: string
@@ -17,6 +17,42 @@ export function Field({ label, error, hint, id, ...input }: FieldProps) {
     <div className="field">
       <label htmlFor={inputId}>{label}</label>
       <input id={inputId} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      {hint && (
+        <p className="field-hint" id={hintId}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p className="field-error" id={errorId}>
+          {error}
+        </p>
+      )}
+    </div>
+  )
+}
+
+type TextAreaFieldProps = TextareaHTMLAttributes<HTMLTextAreaElement> & {
+  label: string
+  error?: string | undefined
+  hint?: string
+}
+
+/** A labelled multi-line input, with its hint and error tied to it like `Field`. */
+export function TextAreaField({ label, error, hint, id, ...textarea }: TextAreaFieldProps) {
+  const generated = useId()
+  const inputId = id ?? generated
+  const hintId = hint ? `${inputId}-hint` : undefined
+  const errorId = error ? `${inputId}-error` : undefined
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined
+  return (
+    <div className="field">
+      <label htmlFor={inputId}>{label}</label>
+      <textarea
+        id={inputId}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        {...textarea}
+      />
       {hint && (
         <p className="field-hint" id={hintId}>
           {hint}
