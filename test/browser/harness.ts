@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { createTestDatabase, type TestDatabase } from '../../src/lib/testing/test-db.ts'
@@ -9,6 +8,7 @@ import { testTandemConfig } from '../../src/tandem/config.ts'
 import type { TandemDatabase } from '../../src/tandem/db.ts'
 import { createThread, sendMessage } from '../../src/tandem/messaging/messaging.service.ts'
 import { migrations } from '../../src/tandem/migrations/index.ts'
+import { freePort } from '../../src/tandem/oauth/testing.ts'
 import { requestFriend } from '../../src/tandem/social/social.service.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -37,17 +37,21 @@ export interface RunningTandem extends TandemApp {
   close(): Promise<void>
 }
 
-/** A real Tandem on a free port with a fresh database and the built web client. */
+/**
+ * A real Tandem on a free port with a fresh database and the built web client. Its public origin
+ * is the address the browser uses, so OAuth's issuer, redirects and audiences match what it sees.
+ */
 export async function startTandem(): Promise<RunningTandem> {
   const database = await createTestDatabase<TandemDatabase>('tandem', migrations)
+  const port = await freePort()
+  const url = `http://localhost:${port}`
   // development: session cookies without Secure, so plain http works.
-  const config = testTandemConfig({ env: 'development', webDir })
+  const config = testTandemConfig({ env: 'development', webDir, publicOrigin: url })
   const tandem = await buildTandemApp({ config, database })
-  await tandem.app.listen({ host: '127.0.0.1', port: 0 })
-  const { port } = tandem.app.server.address() as AddressInfo
+  await tandem.app.listen({ host: '127.0.0.1', port })
   return {
     ...tandem,
-    url: `http://localhost:${port}`,
+    url,
     database,
     async close() {
       await tandem.app.close()
@@ -190,4 +194,28 @@ export async function seedThread(
   const { thread } = await createThread(tandem.ctx.db, deps, from, { usernames: [to.username] })
   for (const text of texts) await sendMessage(tandem.ctx.db, deps, from, { threadId: thread.id, text })
   return thread.id
+}
+
+/**
+ * With SCREENSHOT_DIR set, saves the page at its width and at phone width (390 px), full length,
+ * as `<name>-desktop.png` and `<name>-phone.png`, for a person to look at. Does nothing otherwise.
+ */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  const dir = process.env.SCREENSHOT_DIR
+  if (!dir) return
+  const size = page.viewportSize() ?? { width: 1280, height: 800 }
+  // The page scrolls inside the app frame; let it grow so the full-length shot shows all of it.
+  const unframe = await page.addStyleTag({
+    content: '.app { height: auto !important; min-height: 100dvh } .page { overflow: visible !important }',
+  })
+  try {
+    await page.screenshot({ path: join(dir, `${name}-desktop.png`), fullPage: true })
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.screenshot({ path: join(dir, `${name}-phone.png`), fullPage: true })
+    const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
+    if (!fits) console.error(`[screenshots] ${name} scrolls sideways at 390 px`)
+  } finally {
+    await page.setViewportSize(size)
+    await unframe.evaluate((node) => (node as Element).remove())
+  }
 }
