@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely'
+import { type Insertable, sql } from 'kysely'
 import type { Db, LinksTable } from '../db.ts'
 
 export async function insertLinks(db: Db, links: Insertable<LinksTable>[]): Promise<void> {
@@ -10,8 +10,12 @@ export async function findLinkTarget(db: Db, id: string): Promise<string | undef
   return row?.url
 }
 
+/** One statement with two array parameters, whatever the batch size: cheap to build, plan and send. */
 export async function insertClicks(db: Db, clicks: { link_id: string; clicked_at: Date }[]): Promise<void> {
-  await db.insertInto('link_clicks').values(clicks).execute()
+  const ids = clicks.map((c) => c.link_id)
+  const times = clicks.map((c) => c.clicked_at.toISOString())
+  await sql`insert into link_clicks (link_id, clicked_at)
+    select * from unnest(${ids}::text[], ${times}::timestamptz[])`.execute(db)
 }
 
 export async function countClicks(db: Db, linkId: string): Promise<number> {

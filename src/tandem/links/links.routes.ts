@@ -24,8 +24,10 @@ export function registerLinkRoutes(app: FastifyInstance, ctx: TandemContext): vo
       if (!LINK_ID_RE.test(id)) throw notFound('link')
       let url = targets.get(id)
       if (url === undefined) {
-        url = await findLinkTarget(ctx.db, id)
-        if (url === undefined) throw notFound('link')
+        const target = await findLinkTarget(ctx.db, id)
+        if (target === undefined) throw notFound('link')
+        // Percent-encoded once: header values must be ASCII.
+        url = new URL(target).href
         if (targets.size >= CACHE_SIZE) targets.delete(targets.keys().next().value as string)
         targets.set(id, url)
       }
@@ -33,7 +35,7 @@ export function registerLinkRoutes(app: FastifyInstance, ctx: TandemContext): vo
       if (req.method === 'GET') ctx.clicks.record(id)
       return reply
         .code(302)
-        .header('location', new URL(url).href) // percent-encoded: header values must be ASCII
+        .header('location', url)
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
         .send()
