@@ -142,6 +142,13 @@ describe('sign up, log in, log out', () => {
       headers: { 'sec-fetch-site': 'cross-site' },
     })
     assert.equal(fetchMeta.statusCode, 403)
+    const nullOrigin = await t.as(user, {
+      method: 'POST',
+      url: '/api/friends/requests',
+      payload: { username: 'dora' },
+      headers: { origin: 'null' },
+    })
+    assert.equal(nullOrigin.statusCode, 403, 'an opaque origin alone is not trusted')
     const sameOrigin = await t.as(user, {
       method: 'POST',
       url: '/api/friends/requests',
@@ -149,6 +156,13 @@ describe('sign up, log in, log out', () => {
       headers: { origin: 'http://localhost:3000' },
     })
     assert.equal(sameOrigin.statusCode, 201)
+    const noReferrerForm = await t.as(user, {
+      method: 'POST',
+      url: '/api/friends/requests',
+      payload: { username: 'dora' },
+      headers: { origin: 'null', 'sec-fetch-site': 'same-origin' },
+    })
+    assert.equal(noReferrerForm.statusCode, 200, 'a same-origin form on a no-referrer page is ours')
   })
 
   test('login attempts are rate-limited per address and username', async () => {

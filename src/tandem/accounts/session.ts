@@ -67,6 +67,9 @@ export function crossSiteGuard(ctx: TandemContext) {
   return async (req: FastifyRequest) => {
     if (SAFE_METHODS.has(req.method)) return
     const origin = req.headers.origin
+    // A page with Referrer-Policy: no-referrer (the sign-in and consent screens) posts its forms with
+    // Origin: null; the browser's own Sec-Fetch-Site still says whether the form was ours.
+    if (origin === 'null' && req.headers['sec-fetch-site'] === 'same-origin') return
     if (origin !== undefined) {
       const own = `${req.protocol}://${req.host}`
       if (origin !== own && !trusted.has(origin)) {
