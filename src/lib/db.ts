@@ -5,9 +5,12 @@ import pg from 'pg'
 
 const INT8_OID = 20
 const NUMERIC_OID = 1700
+const DATE_OID = 1082
 // Counts and sequence numbers fit well inside 2^53; numbers are easier for every caller than strings.
 pg.types.setTypeParser(INT8_OID, (value) => Number(value))
 pg.types.setTypeParser(NUMERIC_OID, (value) => Number(value))
+// A calendar day stays the 'YYYY-MM-DD' it is: as a Date it would shift with the process's time zone.
+pg.types.setTypeParser(DATE_OID, (value) => value)
 
 export type NotifyHandler = (payload: string) => void
 

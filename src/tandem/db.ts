@@ -10,6 +10,7 @@ export interface UsersTable {
   password_hash: string
   is_admin: Generated<boolean>
   allow_suggestions: Generated<boolean>
+  partner_activity_enabled: Generated<boolean>
   created_at: CreatedAt
 }
 
@@ -229,7 +230,84 @@ export interface DeletionRequestsTable {
   received_at: Timestamp | null
 }
 
+export interface SuggestionHandlesTable {
+  handle_hash: string
+  client_id: string
+  issued_for: string
+  friend_id: string
+  created_at: Timestamp
+  expires_at: Timestamp
+  used_at: Timestamp | null
+}
+
+export interface PartnerMutesTable {
+  user_id: string
+  client_id: string
+  created_at: Timestamp
+}
+
+export interface PartnerAbuseReportsTable {
+  id: string
+  user_id: string
+  client_id: string
+  message_id: string | null
+  reason: string
+  created_at: Timestamp
+}
+
+export interface PartnerSendsTable {
+  id: string
+  client_id: string
+  sender_id: string
+  recipient_id: string
+  recipient_kind: 'app_friend' | 'suggestion'
+  message_id: string | null
+  link_id: string | null
+  /** The UTC day, as 'YYYY-MM-DD'. */
+  day: ColumnType<string, string, string>
+  interface: string
+  surface: string
+  variant: string
+  created_at: Timestamp
+  first_clicked_at: Timestamp | null
+}
+
+export interface PartnerDailyCountsTable {
+  client_id: string
+  day: ColumnType<string, string, string>
+  interface: string
+  surface: string
+  variant: string
+  sends: Generated<number>
+  clicks: Generated<number>
+  unique_clicks: Generated<number>
+}
+
+export interface ActivityTitle {
+  id: string
+  name: string
+  imageUrl: string | null
+  url: string
+}
+
+export interface ActivityItemsTable {
+  id: string
+  user_id: string
+  client_id: string
+  kind: 'watching' | 'finished'
+  title: Json<ActivityTitle>
+  created_at: Timestamp
+  expires_at: Timestamp
+  deleted_at: Timestamp | null
+}
+
 export interface TandemDatabase {
+  suggestion_handles: SuggestionHandlesTable
+  partner_mutes: PartnerMutesTable
+  partner_abuse_reports: PartnerAbuseReportsTable
+  partner_sends: PartnerSendsTable
+  partner_daily_counts: PartnerDailyCountsTable
+  activity_items: ActivityItemsTable
   server_secrets: ServerSecretsTable
   partner_apps: PartnerAppsTable
   agreements: AgreementsTable
