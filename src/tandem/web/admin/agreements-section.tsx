@@ -297,7 +297,9 @@ export function AgreementsSection({
                 <tr>
                   <th scope="col">API</th>
                   <th scope="col">Valid</th>
-                  <th scope="col">Status</th>
+                  <th scope="col" className="wide-only">
+                    Status
+                  </th>
                   <th scope="col" className="wide-only">
                     Obligations
                   </th>
@@ -313,6 +315,9 @@ export function AgreementsSection({
                       {API_LABELS[a.api]} <span className="muted">v{a.version}</span>
                       <span className="cell-sub">{a.scopes.join(', ')}</span>
                       <span className="cell-sub phone-only">{obligationsText(a)}</span>
+                      <span className="cell-sub phone-only">
+                        <Pill tone={STATUS_TONES[a.status]}>{STATUS_WORDS[a.status]}</Pill>
+                      </span>
                     </th>
                     <td>
                       <span className="nowrap">{utcDay(a.validFrom)} –</span>{' '}
@@ -324,7 +329,7 @@ export function AgreementsSection({
                         </span>
                       )}
                     </td>
-                    <td>
+                    <td className="wide-only">
                       <Pill tone={STATUS_TONES[a.status]}>{STATUS_WORDS[a.status]}</Pill>
                     </td>
                     <td className="cell-sub-only wide-only">{obligationsText(a)}</td>
