@@ -1,19 +1,6 @@
 import { sql } from 'kysely'
 import type { Db, Message, MessageLink, Thread, TitleCard } from '../db.ts'
 
-export async function findThread(db: Db, id: string): Promise<Thread | undefined> {
-  return db.selectFrom('threads').selectAll().where('id', '=', id).executeTakeFirst()
-}
-
-export async function findMembership(db: Db, threadId: string, userId: string) {
-  return db
-    .selectFrom('thread_members')
-    .selectAll()
-    .where('thread_id', '=', threadId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst()
-}
-
 export async function selectMemberIds(db: Db, threadId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('thread_members')
@@ -110,58 +97,6 @@ export async function selectInbox(
 
 export type InboxRow = Awaited<ReturnType<typeof selectInbox>>[number]
 
-/** Takes the thread's next sequence number; the row lock orders concurrent sends in one thread. */
-export async function allocateSeq(db: Db, threadId: string, now: Date): Promise<number> {
-  const row = await db
-    .updateTable('threads')
-    .set({ last_seq: sql`last_seq + 1`, last_message_at: now })
-    .where('id', '=', threadId)
-    .returning('last_seq')
-    .executeTakeFirstOrThrow()
-  return row.last_seq
-}
-
-export async function insertMessage(
-  db: Db,
-  message: {
-    id: string
-    threadId: string
-    seq: number
-    senderId: string
-    kind: 'text' | 'title_card'
-    body: string
-    card: TitleCard | null
-    links: MessageLink[]
-    viaClientId: string | null
-    now: Date
-  },
-): Promise<Message> {
-  return db
-    .insertInto('messages')
-    .values({
-      id: message.id,
-      thread_id: message.threadId,
-      seq: message.seq,
-      sender_id: message.senderId,
-      kind: message.kind,
-      body: message.body,
-      card: message.card ? JSON.stringify(message.card) : null,
-      links: JSON.stringify(message.links),
-      via_client_id: message.viaClientId,
-      created_at: message.now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()
-}
-
-export async function setLinksOfMessage(db: Db, messageId: string, links: MessageLink[]): Promise<void> {
-  await db
-    .updateTable('messages')
-    .set({ links: JSON.stringify(links) })
-    .where('id', '=', messageId)
-    .execute()
-}
-
 const messageColumns = [
   'messages.id',
   'messages.thread_id',
@@ -211,4 +146,68 @@ export async function updateReadSeq(db: Db, threadId: string, userId: string, se
     .returning('last_read_seq')
     .executeTakeFirstOrThrow()
   return row.last_read_seq
+}
+
+/** The thread and whether `userId` is in it, in one round trip. */
+export async function findThreadForMember(db: Db, threadId: string, userId: string) {
+  return db
+    .selectFrom('threads')
+    .leftJoin('thread_members as m', (join) =>
+      join.onRef('m.thread_id', '=', 'threads.id').on('m.user_id', '=', userId),
+    )
+    .selectAll('threads')
+    .select(sql<boolean>`m.user_id is not null`.as('is_member'))
+    .where('threads.id', '=', threadId)
+    .executeTakeFirst()
+}
+
+/** Every member of a thread, each with whether a block stands between them and `viewerId`. */
+export async function selectMembersWithBlocks(db: Db, threadId: string, viewerId: string) {
+  return db
+    .selectFrom('thread_members as m')
+    .select([
+      'm.user_id',
+      sql<boolean>`exists (select 1 from blocks b where (b.blocker_id = ${viewerId} and b.blocked_id = m.user_id)
+        or (b.blocker_id = m.user_id and b.blocked_id = ${viewerId}))`.as('blocked'),
+    ])
+    .where('m.thread_id', '=', threadId)
+    .execute()
+}
+
+/**
+ * Takes the next sequence number, inserts the message and (for a first-party sender) moves the
+ * sender's read marker, in one statement. The thread row's lock orders concurrent sends.
+ */
+export async function appendMessageRow(
+  db: Db,
+  message: {
+    id: string
+    threadId: string
+    senderId: string
+    kind: 'text' | 'title_card'
+    body: string
+    card: TitleCard | null
+    links: MessageLink[]
+    viaClientId: string | null
+    now: Date
+    markRead: boolean
+  },
+): Promise<Message> {
+  const result = await sql<Message>`
+    with next as (
+      update threads set last_seq = last_seq + 1, last_message_at = ${message.now}
+      where id = ${message.threadId} returning last_seq
+    ), inserted as (
+      insert into messages (id, thread_id, seq, sender_id, kind, body, card, links, via_client_id, created_at)
+      select ${message.id}, ${message.threadId}, next.last_seq, ${message.senderId}, ${message.kind}, ${message.body},
+        ${message.card ? JSON.stringify(message.card) : null}::jsonb, ${JSON.stringify(message.links)}::jsonb,
+        ${message.viaClientId}, ${message.now}
+      from next
+      returning *
+    ), read as (
+      update thread_members set last_read_seq = greatest(last_read_seq, (select seq from inserted))
+      where thread_id = ${message.threadId} and user_id = ${message.senderId} and ${message.markRead}
+    )
+    select * from inserted`.execute(db)
+  return result.rows[0]!
 }

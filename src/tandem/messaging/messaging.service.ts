@@ -1,25 +1,24 @@
 import type { Clock } from '../../lib/clock.ts'
 import { AppError, notFound } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
-import { findUserByUsername } from '../accounts/accounts.repository.ts'
+import { findUserById, findUserByUsername } from '../accounts/accounts.repository.ts'
 import type { Db, Thread, TitleCard } from '../db.ts'
 import { findUrls, planLinks, saveLinks } from '../links/links.service.ts'
 import { publishEvent } from '../realtime/events.ts'
-import { areFriends, isBlockedBetween } from '../social/social.service.ts'
+import { areFriends } from '../social/social.service.ts'
 import { once, requestHash, type StoredResponse } from './idempotency.ts'
 import { messagingPolicy } from './messaging.policy.ts'
 import { type PresentedMessage, presentMessage, presentThread } from './messaging.presenter.ts'
 import {
-  allocateSeq,
-  findMembership,
+  appendMessageRow,
   findMessageWithSender,
-  findThread,
   findThreadByDirectKey,
-  insertMessage,
+  findThreadForMember,
   insertThread,
   selectInbox,
   selectMemberIds,
   selectMembers,
+  selectMembersWithBlocks,
   selectMessages,
   updateReadSeq,
 } from './messaging.repository.ts'
@@ -32,6 +31,9 @@ export interface MessagingDeps {
 
 interface Viewer {
   userId: string
+  /** Known for a signed-in person; spares a lookup when presenting their own message. */
+  username?: string
+  displayName?: string
 }
 
 export const MAX_GROUP_MEMBERS = 50
@@ -39,17 +41,11 @@ export const MAX_GROUP_MEMBERS = 50
 const directKey = (a: string, b: string) => (a < b ? `${a}:${b}` : `${b}:${a}`)
 
 /** Loads a thread the viewer belongs to; anyone else gets the same 404 as for a thread that does not exist. */
-async function threadForViewer(db: Db, viewer: Viewer, threadId: string) {
-  const thread = await findThread(db, threadId)
-  const membership = thread ? await findMembership(db, threadId, viewer.userId) : undefined
-  messagingPolicy.authorize(viewer, 'thread:read', { isMember: membership !== undefined, blocked: false })
-  return { thread: thread!, membership: membership! }
-}
-
-async function directBlocked(db: Db, thread: Thread, viewerId: string): Promise<boolean> {
-  if (thread.kind !== 'direct') return false
-  const otherId = (await selectMemberIds(db, thread.id)).find((id) => id !== viewerId)
-  return otherId !== undefined && (await isBlockedBetween(db, viewerId, otherId))
+async function threadForViewer(db: Db, viewer: Viewer, threadId: string): Promise<{ thread: Thread }> {
+  const row = await findThreadForMember(db, threadId, viewer.userId)
+  messagingPolicy.authorize(viewer, 'thread:read', { isMember: row?.is_member === true, blocked: false })
+  const { is_member: _member, ...thread } = row!
+  return { thread }
 }
 
 /** The one-to-one thread of two users, created on first use. */
@@ -204,11 +200,13 @@ export async function sendMessage(
 ): Promise<StoredResponse<{ message: PresentedMessage }>> {
   return db.transaction().execute(async (trx) => {
     const { thread } = await threadForViewer(trx, viewer, input.threadId)
+    const members = await selectMembersWithBlocks(trx, thread.id, viewer.userId)
     messagingPolicy.authorize(viewer, 'message:send', {
       isMember: true,
-      blocked: await directBlocked(trx, thread, viewer.userId),
+      blocked: thread.kind === 'direct' && members.some((m) => m.blocked),
     })
-    const effect = () => appendMessage(trx, deps, viewer, thread, input)
+    const memberIds = members.map((m) => m.user_id)
+    const effect = () => appendMessage(trx, deps, viewer, thread, input, memberIds)
     if (!idempotencyKey) return { ...(await effect()), replayed: false }
     return once(
       trx,
@@ -231,6 +229,7 @@ export async function appendMessage(
   viewer: Viewer,
   thread: Thread,
   input: SendInput,
+  memberIds?: string[],
 ) {
   const now = deps.clock.now()
   const cardLinks = input.card ? planLinks([input.card.url]) : []
@@ -245,27 +244,32 @@ export async function appendMessage(
       }
     : null
   const messageId = newId()
-  const seq = await allocateSeq(db, thread.id, now)
-  await insertMessage(db, {
+  const viaClientId = input.via?.clientId ?? null
+  const row = await appendMessageRow(db, {
     id: messageId,
     threadId: thread.id,
-    seq,
     senderId: viewer.userId,
     kind: card ? 'title_card' : 'text',
     body: input.text,
     card,
     links: textLinks,
-    viaClientId: input.via?.clientId ?? null,
+    viaClientId,
     now,
+    // A first-party sender has read everything up to their own message; a partner send marks nothing read.
+    markRead: !input.via,
   })
-  const viaClientId = input.via?.clientId ?? null
   await saveLinks(db, [...cardLinks, ...textLinks], { messageId, viaClientId, now })
-  // A first-party sender has read everything up to their own message; a partner send marks nothing read.
-  if (!input.via) await updateReadSeq(db, thread.id, viewer.userId, seq)
-  const message = presentMessage((await findMessageWithSender(db, messageId))!, deps.origin)
+  const sender =
+    viewer.username !== undefined && viewer.displayName !== undefined
+      ? { username: viewer.username, display_name: viewer.displayName }
+      : await findUserById(db, viewer.userId)
+  const message = presentMessage(
+    { ...row, sender_username: sender?.username ?? '', sender_display_name: sender?.display_name ?? '' },
+    deps.origin,
+  )
   await publishEvent(db, {
     type: 'message.created',
-    to: await selectMemberIds(db, thread.id),
+    to: memberIds ?? (await selectMemberIds(db, thread.id)),
     threadId: thread.id,
     messageId,
     message,
