@@ -126,16 +126,22 @@ test('admin: register a partner, make its agreement, end it', {
   await row.getByText('Inbox, Friends').waitFor()
   await screenshots(page, 'admin-overview')
 
-  // End both agreements, with a reason: the partner is out of agreement.
+  // Extend the Inbox agreement: version 2 takes over, version 1 is kept as superseded.
   await row.getByRole('link', { name: 'Marquee' }).click()
-  for (const api of ['Inbox', 'Friends']) {
-    await page.getByRole('button', { name: `End ${api} v1`, exact: true }).click()
-    await page.getByLabel(`Why end ${api} v1`).fill('Partner asked to pause the integration')
+  await page.getByRole('button', { name: 'Extend Inbox v1' }).click()
+  await page.getByLabel('New valid-until date for Inbox v1').fill(dayFromNow(240))
+  await page.getByRole('button', { name: 'Extend', exact: true }).click()
+  await page.getByRole('rowheader', { name: /Inbox v2/ }).waitFor()
+  await page.getByRole('button', { name: 'Show 1 superseded version' }).waitFor()
+
+  // End both agreements, with a reason: the partner is out of agreement.
+  for (const name of ['Inbox v2', 'Friends v1']) {
+    await page.getByRole('button', { name: `End ${name}`, exact: true }).click()
+    await page.getByLabel(`Why end ${name}`).fill('Partner asked to pause the integration')
     await page.getByRole('button', { name: 'End agreement' }).click()
-    await page
-      .locator(`[data-testid="agreement-row"][data-api="${api.toLowerCase()}"][data-status="ended"]`)
-      .waitFor()
+    await page.getByRole('button', { name: `End ${name}`, exact: true }).waitFor({ state: 'detached' })
   }
+  await page.locator('[data-testid="agreement-row"][data-status="ended"]').nth(1).waitFor()
   await compliance.getByTestId('agreement-state').getByText('Out of agreement').waitFor()
   await page
     .getByTestId('agreements-table')
@@ -153,6 +159,7 @@ test('admin: register a partner, make its agreement, end it', {
   await page.getByRole('button', { name: 'Refresh' }).click()
   const failed = page.locator('[data-testid="delivery"][data-status="failed"]')
   await failed.nth(1).waitFor()
+  await page.getByTestId('delivery-chart').getByText('Failed 2').waitFor()
   await screenshots(page, 'admin-partner-ended')
   await failed
     .first()

@@ -27,7 +27,8 @@ let browser: Browser
 let marquee: Partner
 let anaId: string
 
-const PARTNER_CALLS = 3
+// More than one page of the ledger (20 rows), so "Load more" has something to load.
+const PARTNER_CALLS = 23
 
 before(async () => {
   if (skipWithoutChromium) return
@@ -128,8 +129,12 @@ test('connected apps: grants, the ledger, download, verify, revoke and the delet
   assert.deepEqual(granted.sort(), ['friends.app', 'openid', 'profile', 'recommendations.send'])
   await scopes.getByText('See which of your friends also use Marquee').waitFor()
   const entries = page.getByTestId('ledger-entry')
+  await entries.nth(19).waitFor()
+  assert.equal(await entries.count(), 20, 'the first page')
+  await page.getByRole('button', { name: 'Load more' }).click()
   await entries.nth(PARTNER_CALLS - 1).waitFor()
   assert.equal(await entries.count(), PARTNER_CALLS, 'one ledger row per partner call')
+  await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' })
   await entries.first().getByText('profile.read').waitFor()
   await entries.first().getByText('show who is connected').waitFor()
 
@@ -202,4 +207,25 @@ test('connected apps: grants, the ledger, download, verify, revoke and the delet
   await done.getByText('Data deleted').waitFor()
   await done.getByText('app_friend_ids', { exact: true }).waitFor()
   await screenshots(page, 'connected-apps-receipt')
+
+  // An app that never sends its receipt shows as overdue once the due date passes.
+  await page.getByRole('link', { name: 'Manage' }).click()
+  await page.getByTestId('revoke').click()
+  await page
+    .getByTestId('revoke-confirm')
+    .getByRole('button', { name: /^Revoke / })
+    .click()
+  await page.locator('[data-testid="deletion-status"][data-status="requested"]').waitFor()
+  await tandem.ctx.db
+    .updateTable('deletion_requests')
+    .set({ due_at: new Date(Date.now() - 86_400_000) })
+    .where('client_id', '=', hostile.clientId)
+    .execute()
+  await page.goto(`${tandem.url}/connected-apps`)
+  const late = page.getByTestId('disconnected-apps').locator(`[data-client-id="${hostile.clientId}"]`)
+  await late
+    .locator('[data-testid="deletion-status"][data-status="overdue"]')
+    .getByText('Deletion overdue')
+    .waitFor()
+  await screenshots(page, 'connected-apps-overdue')
 })
