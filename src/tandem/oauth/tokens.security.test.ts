@@ -4,6 +4,7 @@ import { decodeJwt } from 'jose'
 import { sql } from 'kysely'
 import * as oidc from 'openid-client'
 import type { Db } from '../db.ts'
+import { rotateWebhookSecret } from '../webhooks/webhooks.service.ts'
 import {
   authorizeAsPartner,
   Browser,
@@ -294,6 +295,8 @@ describe('storage and values', () => {
       'the recording saw client assertions',
     )
 
+    // The partner's webhook secret, as the registry hands it out once.
+    remember(await rotateWebhookSecret(t.db, t.ctx.secrets, partner.clientId, t.clock))
     const dump = await dumpDatabase(t.db)
     for (const value of seen) {
       assert.ok(!dump.includes(value), `stored in clear: ${value.slice(0, 12)}…`)
