@@ -14,6 +14,7 @@ import { createHttpApp, type PageFallback } from '../lib/http/server.ts'
 import { SecretBox } from '../lib/secret-box.ts'
 import { registerAccountRoutes } from './accounts/accounts.routes.ts'
 import { crossSiteGuard } from './accounts/session.ts'
+import { registerActivityRoutes } from './activity/activity.routes.ts'
 import type { TandemConfig } from './config.ts'
 import { registerConnectedAppRoutes } from './connected-apps/connected-apps.routes.ts'
 import { registerDeletionReceiptRoute } from './connected-apps/deletion-receipts.ts'
@@ -109,6 +110,7 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   const requirePartner = createPartnerGuard(ctx, provider, publicJwks(serverSecrets))
   const stopStateListener = await deps.database.listen(PARTNER_STATE_CHANNEL, () => requirePartner.forget())
   registerPartnerMeRoute(app, ctx, requirePartner)
+  registerActivityRoutes(app, ctx, requirePartner)
   registerConnectedAppRoutes(app, ctx, {
     afterCommit: () => requirePartner.forget(),
     onRevoked: (trx, revoked) => enqueueRevocationWebhooks(trx, clock, revoked),

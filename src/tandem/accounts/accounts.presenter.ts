@@ -16,5 +16,6 @@ export const presentMe = (user: User) => ({
   ...presentUser(user),
   isAdmin: user.is_admin,
   allowSuggestions: user.allow_suggestions,
+  partnerActivityEnabled: user.partner_activity_enabled,
   createdAt: user.created_at.toISOString(),
 })

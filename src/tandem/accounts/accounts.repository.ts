@@ -32,9 +32,17 @@ export async function insertUser(
 export async function updateUserSettings(
   db: Db,
   userId: string,
-  settings: { displayName?: string | undefined; allowSuggestions?: boolean | undefined },
+  settings: {
+    displayName?: string | undefined
+    allowSuggestions?: boolean | undefined
+    partnerActivityEnabled?: boolean | undefined
+  },
 ): Promise<User> {
-  if (settings.displayName === undefined && settings.allowSuggestions === undefined) {
+  if (
+    settings.displayName === undefined &&
+    settings.allowSuggestions === undefined &&
+    settings.partnerActivityEnabled === undefined
+  ) {
     return db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
   }
   return db
@@ -42,6 +50,9 @@ export async function updateUserSettings(
     .set({
       ...(settings.displayName !== undefined ? { display_name: settings.displayName } : {}),
       ...(settings.allowSuggestions !== undefined ? { allow_suggestions: settings.allowSuggestions } : {}),
+      ...(settings.partnerActivityEnabled !== undefined
+        ? { partner_activity_enabled: settings.partnerActivityEnabled }
+        : {}),
     })
     .where('id', '=', userId)
     .returningAll()

@@ -94,7 +94,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: TandemContext):
     'PATCH',
     '/api/me',
     {
-      summary: 'Change display name or whether friends who do not use a partner app may be suggested to it',
+      summary:
+        'Change display name, whether friends who do not use a partner app may be suggested to it, and whether partner activity shows on the profile',
       tags,
       preHandler: requireSession,
       body: SettingsBody,
