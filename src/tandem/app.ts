@@ -23,13 +23,15 @@ import type { TandemDatabase } from './db.ts'
 import { runHousekeeping } from './housekeeping.ts'
 import { registerLedgerRoutes } from './ledger/ledger.routes.ts'
 import { ClickRecorder } from './links/click-recorder.ts'
-import { registerLinkRoutes } from './links/links.routes.ts'
+import { createShim, registerLinkRoutes, shimFastPath } from './links/links.routes.ts'
 import { registerMessagingRoutes } from './messaging/messaging.routes.ts'
 import { registerOAuthRoutes } from './oauth/oauth.routes.ts'
 import { createProvider } from './oauth/provider.ts'
 import { loadServerSecrets, publicJwks } from './oauth/server-secrets.ts'
 import { createPartnerGuard } from './partner-api/guard.ts'
+import type { PartnerApiLimits } from './partner-api/limits.ts'
 import { registerPartnerMeRoute } from './partner-api/me.routes.ts'
+import { registerPartnerApiRoutes } from './partner-api/partner-api.routes.ts'
 import { PARTNER_STATE_CHANNEL } from './partner-api/state-changes.ts'
 import { type PartnerRouteOptions, registerPartnerRoutes } from './partners/partners.routes.ts'
 import { RealtimeHub, registerRealtimeRoutes } from './realtime/hub.ts'
@@ -45,6 +47,8 @@ export interface TandemDeps {
   logger?: Logger
   /** Test hooks that replace the partner routes' defaults. */
   partnerRoutes?: PartnerRouteOptions
+  /** Caps and rate limits of the privileged partner APIs, when a test needs smaller ones. */
+  partnerApiLimits?: Partial<PartnerApiLimits>
 }
 
 export interface TandemApp {
@@ -61,7 +65,7 @@ const HOUR_MS = 3_600_000
 export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   const clock = deps.clock ?? systemClock
   const db = deps.database.db
-  const { app, metrics, setPageFallback } = await createHttpApp({
+  const { app, metrics, setPageFallback, setFastPath } = await createHttpApp({
     name: 'tandem',
     title: 'Tandem API',
     version: '1.0.0',
@@ -103,13 +107,24 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   registerSocialRoutes(app, ctx)
   registerLedgerRoutes(app, ctx)
   registerMessagingRoutes(app, ctx)
-  registerLinkRoutes(app, ctx)
+  const shim = createShim(ctx)
+  registerLinkRoutes(app, shim)
+  setFastPath(
+    shimFastPath(
+      shim,
+      metrics.counter('shim_redirects_total', 'Link-shim answers served by the fast path', ['status']),
+    ),
+  )
   const serverSecrets = await loadServerSecrets(db, ctx.secrets, clock.now())
   const provider = createProvider(ctx, serverSecrets)
   await registerOAuthRoutes(app, ctx, provider)
   const requirePartner = createPartnerGuard(ctx, provider, publicJwks(serverSecrets))
   const stopStateListener = await deps.database.listen(PARTNER_STATE_CHANNEL, () => requirePartner.forget())
   registerPartnerMeRoute(app, ctx, requirePartner)
+  registerPartnerApiRoutes(app, ctx, requirePartner, {
+    pairwiseSalt: serverSecrets.pairwiseSalt,
+    limits: deps.partnerApiLimits,
+  })
   registerActivityRoutes(app, ctx, requirePartner)
   registerConnectedAppRoutes(app, ctx, {
     afterCommit: () => requirePartner.forget(),

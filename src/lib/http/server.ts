@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
@@ -16,6 +17,8 @@ export interface HttpAppOptions {
   health: () => Promise<void>
 }
 
+export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean
+
 export type PageFallback = (req: FastifyRequest, reply: FastifyReply) => Promise<boolean>
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
@@ -29,8 +32,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{
   metrics: Metrics
   /** Lets a web client answer unmatched page URLs (return true when it did). */
   setPageFallback: (fallback: PageFallback) => void
+  /** Lets one hot path answer from node:http before the framework sees the request (return true when it did). */
+  setFastPath: (fastPath: FastPath) => void
 }> {
   let pageFallback: PageFallback | undefined
+  let fastPath: FastPath | undefined
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     trustProxy: options.trustProxy ?? false,
@@ -40,6 +46,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{
     },
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 256 * 1024,
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        if (!fastPath?.(req, res)) handler(req, res)
+      }),
     // Router failures (bad percent-encoding, overlong segments) answer in the same error shape.
     frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
   }) as unknown as FastifyInstance
@@ -93,6 +103,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{
     metrics,
     setPageFallback: (fallback) => {
       pageFallback = fallback
+    },
+    setFastPath: (given) => {
+      fastPath = given
     },
   }
 }

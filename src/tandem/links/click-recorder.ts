@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Clock } from '../../lib/clock.ts'
 import type { Db } from '../db.ts'
 import { insertClicks } from './links.repository.ts'
+import { countPartnerClicks } from './partner-clicks.ts'
 
 const MAX_BATCH = 5_000
 const MAX_BUFFERED = 200_000
@@ -60,7 +61,10 @@ export class ClickRecorder {
     while (this.#buffer.length > 0) {
       const batch = this.#buffer.slice(0, MAX_BATCH)
       try {
-        await insertClicks(this.#db, batch)
+        await this.#db.transaction().execute(async (trx) => {
+          await insertClicks(trx, batch)
+          await countPartnerClicks(trx, batch)
+        })
         this.#buffer.splice(0, batch.length)
       } catch (error) {
         this.#log?.error({ err: error, clicks: batch.length }, 'writing clicks failed; will retry')

@@ -89,4 +89,23 @@ describe('link shim', () => {
     await recorder.close()
     assert.equal(await countClicks(t.db, id), 5)
   })
+
+  test('over real HTTP the shim answers from its fast path: 302 and count, HEAD uncounted, 404 in the error shape', async () => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 })
+    const port = (t.app.server.address() as { port: number }).port
+    const { id, path } = await sentLink('https://example.org/fast?q=é')
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual' })
+    assert.equal(res.status, 302)
+    assert.equal(res.headers.get('location'), 'https://example.org/fast?q=%C3%A9')
+    assert.equal(res.headers.get('cache-control'), 'no-store')
+    assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/)
+    const head = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'HEAD', redirect: 'manual' })
+    assert.equal(head.status, 302)
+    await eventually(async () => (await countClicks(t.db, id)) === 1, 'one click on disk')
+    const missing = await fetch(`http://127.0.0.1:${port}/l/AAAAAAAAAAAAAAAAAAAAAAAA`)
+    assert.equal(missing.status, 404)
+    assert.deepEqual(await missing.json(), { error: { code: 'link_not_found', message: 'link not found' } })
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+    assert.match(metrics, /tandem_shim_redirects_total\{status="302"\} 2/)
+  })
 })
