@@ -14,13 +14,7 @@ import {
   skipWithoutChromium,
   startTandem,
 } from './harness.ts'
-import {
-  authorizationRequest,
-  authorizeInBrowser,
-  type Partner,
-  redeem,
-  registerPartner,
-} from './partner-flow.ts'
+import { authorizeInBrowser, type Partner, redeem, registerPartner } from './partner-flow.ts'
 
 let tandem: RunningTandem
 let browser: Browser
@@ -89,7 +83,9 @@ test('consent: sign in, one purpose per scope, grant only some, and the code car
   assert.ok(callback.searchParams.get('code'), 'an authorization code')
   assert.equal(callback.searchParams.get('iss'), tandem.url, 'RFC 9207 iss names Tandem')
   assert.equal(callback.searchParams.get('state'), authorization.state)
-  assert.ok(screens.length >= 2, 'the sign-in screen and the consent screen were shown')
+  // The sign-in form was posted as the browser sends it from a no-referrer page (Origin: null).
+  const signIn = screens.find((r) => r.request().method() === 'POST' && r.url().endsWith('/login'))
+  assert.equal(signIn?.status(), 303, 'signed in on Tandem’s screen')
 
   // Nothing was loaded from anywhere but Tandem (and, at the end, the partner's own redirect URI).
   const origins = new Set(authorization.requests.map((url) => new URL(url).origin))
@@ -102,21 +98,4 @@ test('consent: sign in, one purpose per scope, grant only some, and the code car
   assert.ok(scopes.includes('recommendations.send'), `granted: ${tokens.scope}`)
   assert.ok(scopes.includes('friends.app'), `granted: ${tokens.scope}`)
   assert.ok(!scopes.includes('friends.suggest'), `friends.suggest was refused: ${tokens.scope}`)
-})
-
-test('the sign-in form works as the browser posts it, with Origin: null', {
-  skip: skipWithoutChromium,
-  todo: 'server: the cross-site guard refuses the Origin: null that no-referrer pages send with their forms',
-  timeout: 60_000,
-}, async () => {
-  const { page } = await openBrowserFor(browser, people.ana)
-  const { url } = await authorizationRequest(tandem, partner)
-  await page.goto(url.href)
-  await page.getByLabel('Username').fill(people.ana.username)
-  await page.getByLabel('Password').fill(people.ana.password)
-  const [posted] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/login')),
-    page.getByRole('button', { name: 'Sign in' }).click(),
-  ])
-  assert.equal(posted.status(), 303, `the sign-in form answered ${posted.status()}`)
 })

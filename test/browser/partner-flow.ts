@@ -2,7 +2,7 @@
 // Tandem, and the OAuth authorization driven through Tandem's real sign-in and consent screens.
 
 import * as oidc from 'openid-client'
-import type { Page, Route } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { partnerResource } from '../../src/tandem/oauth/scopes.ts'
 import { partnerClient, registerTestPartner, type TestPartner } from '../../src/tandem/oauth/testing.ts'
 import type { Person, RunningTandem } from './harness.ts'
@@ -79,8 +79,6 @@ export async function authorizeInBrowser(
       body: `<!doctype html><title>${partner.name}</title><p>Back at ${partner.name}.</p>`,
     })
   })
-  const interactions = `${tandem.url}/oauth/interaction/**`
-  await page.route(interactions, namedOrigin(tandem.url))
   try {
     await page.goto(url.href)
     const signIn = page.getByRole('button', { name: 'Sign in' })
@@ -103,25 +101,6 @@ export async function authorizeInBrowser(
   } finally {
     page.off('request', record)
     await page.unroute(`${callbackOrigin}/**`)
-    await page.unroute(interactions)
-  }
-}
-
-/**
- * The sign-in and consent pages send `Referrer-Policy: no-referrer` (SECURITY.md row 30), so a
- * browser posts their forms with `Origin: null` (Fetch: "serialize a request origin"), and Tandem's
- * cross-site guard refuses that with 403 cross_site_request. Until the server accepts it on these
- * forms, the tests name Tandem's own origin in its place; consent.test.ts has a `todo` test that
- * posts as the browser does.
- */
-function namedOrigin(origin: string) {
-  return async (route: Route) => {
-    const request = route.request()
-    const headers = await request.allHeaders()
-    if (request.method() !== 'POST' || headers.origin !== 'null') return route.continue()
-    // Chromium does not let an intercepted request change its Origin, so the request is made from here.
-    const response = await route.fetch({ headers: { ...headers, origin }, maxRedirects: 0 })
-    return route.fulfill({ response })
   }
 }
 
