@@ -1,0 +1,602 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { decodeJwt, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose'
+import type * as oidc from 'openid-client'
+import { ManualClock } from '../../lib/clock.ts'
+import { createTestDatabase } from '../../lib/testing/test-db.ts'
+import { buildTandemApp, type TandemApp } from '../app.ts'
+import { testTandemConfig } from '../config.ts'
+import type { Db, TandemDatabase } from '../db.ts'
+import { migrations } from '../migrations/index.ts'
+import { upsertPartnerGrant } from '../oauth/grants.repository.ts'
+import { partnerResource } from '../oauth/scopes.ts'
+import { loadServerSecrets } from '../oauth/server-secrets.ts'
+import { appScopedId, recordAppSubject } from '../oauth/subjects.ts'
+import {
+  authorizeAsPartner,
+  callPartnerApi,
+  freePort,
+  makeTestUser,
+  partnerClient,
+  redeemCode,
+  registerTestPartner,
+  type TestPartner,
+} from '../oauth/testing.ts'
+import { insertFriendship } from '../social/social.repository.ts'
+
+// The Friends and Inbox APIs (DESIGN.md section 5, privacy rules 1-5; SECURITY.md rows 42, 46-50).
+
+const ALL = 'openid recommendations.send friends.app friends.suggest'
+const LIMITS = { rateLimit: { max: 30, windowMs: 60_000 }, senderDailyCap: 6, recipientDailyCap: 3 }
+
+let built: TandemApp
+let db: Db
+let clock: ManualClock
+let origin: string
+let salt: string
+let signingKey: JWK
+let drop: () => Promise<void>
+let partner: TestPartner
+let config: oidc.Configuration
+
+before(async () => {
+  const port = await freePort()
+  origin = `http://127.0.0.1:${port}`
+  const database = await createTestDatabase<TandemDatabase>('tandem', migrations)
+  drop = () => database.drop()
+  clock = new ManualClock(new Date())
+  built = await buildTandemApp({
+    config: testTandemConfig({
+      publicOrigin: origin,
+      loginRateLimit: { max: 1000, windowMs: 60_000 },
+      clickFlushMs: 60_000,
+    }),
+    database,
+    clock,
+    partnerApiLimits: LIMITS,
+  })
+  await built.app.listen({ host: '127.0.0.1', port })
+  db = database.db
+  const secrets = await loadServerSecrets(db, built.ctx.secrets, clock.now())
+  salt = secrets.pairwiseSalt
+  signingKey = secrets.signingKeys[0] as JWK
+  partner = await registerTestPartner(db, clock.now())
+  config = await partnerClient(origin, partner)
+})
+
+after(async () => {
+  await built?.app.close()
+  await drop?.()
+})
+
+type User = Awaited<ReturnType<typeof makeTestUser>>
+
+/** A user who went through consent for `scope`; returns the bearer header value. */
+async function connect(scope: string, p = partner, c = config, user?: User) {
+  const who = user ?? (await makeTestUser(db))
+  const authorization = await authorizeAsPartner(origin, c, p, who, {
+    scope,
+    resource: partnerResource(origin),
+  })
+  const tokens = await redeemCode(c, authorization)
+  return { user: who, bearer: `Bearer ${tokens.access_token}`, token: tokens.access_token }
+}
+
+/** A user who granted the partner (without a browser trip): an app friend once befriended. */
+async function appUser(p = partner) {
+  const user = await makeTestUser(db)
+  await upsertPartnerGrant(db, {
+    grantId: randomUUID(),
+    userId: user.id,
+    clientId: p.clientId,
+    scopes: ['openid'],
+    now: clock.now(),
+  })
+  const id = await recordAppSubject(db, clock, salt, p.clientId, user.id)
+  return { ...user, appId: id }
+}
+
+const befriend = (a: { id: string }, b: { id: string }) => insertFriendship(db, a.id, b.id, clock.now())
+
+const friends = (bearer: string) => callPartnerApi(origin, '/partner/v1/friends', bearer)
+
+function recommend(bearer: string, recipients: string[], extra: Record<string, unknown> = {}, key?: string) {
+  return callPartnerApi(origin, '/partner/v1/recommendations', bearer, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    body: JSON.stringify({
+      recipients,
+      title: { id: 'tt-1', name: 'Night Train', url: 'https://marquee.example/t/1' },
+      note: 'watch this one',
+      context: { interface: 'web', surface: 'post_play', variant: 'control' },
+      ...extra,
+    }),
+  })
+}
+
+type Sends = { sends: { id: string; recipient: string; status: string }[] }
+const statuses = (body: unknown) => (body as Sends).sends.map((s) => s.status)
+
+function assertError(
+  res: { status: number; body: { error?: { code: string } } },
+  status: number,
+  code: string,
+) {
+  assert.equal(res.status, status, JSON.stringify(res.body))
+  assert.equal(res.body.error?.code, code, JSON.stringify(res.body))
+}
+
+async function ledgerCount(userId: string) {
+  const row = await db
+    .selectFrom('ledger_entries')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+async function login(user: { username: string; password: string }) {
+  const res = await fetch(`${origin}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: user.username, password: user.password }),
+  })
+  assert.equal(res.status, 200)
+  return res.headers.getSetCookie()[0]!.split(';')[0]!
+}
+
+const firstParty = (cookie: string, path: string, method = 'GET', body?: unknown) =>
+  fetch(`${origin}${path}`, {
+    method,
+    headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+
+describe('Friends API', () => {
+  test('app friends by app-scoped id, suggestions as fresh single-use handles, only friends who allow it', async () => {
+    const ana = await connect(ALL)
+    const ben = await appUser()
+    const cleo = await makeTestUser(db)
+    const dan = await makeTestUser(db)
+    const stranger = await appUser()
+    await db
+      .updateTable('users')
+      .set({ allow_suggestions: true })
+      .where('id', 'in', [cleo.id, stranger.id])
+      .execute()
+    await befriend(ana.user, ben)
+    await befriend(ana.user, cleo)
+    await befriend(ana.user, dan)
+
+    const first = await friends(ana.bearer)
+    assert.equal(first.status, 200)
+    const body = first.body as {
+      appFriends: { id: string; name: string; avatarUrl: null }[]
+      suggestions: { handle: string; name: string; expiresAt: string }[]
+    }
+    assert.deepEqual(body.appFriends, [
+      { id: appScopedId(salt, partner.clientId, ben.id), name: `Name of ${ben.username}`, avatarUrl: null },
+    ])
+    assert.equal(body.appFriends[0]!.id, ben.appId)
+    assert.deepEqual(
+      body.suggestions.map((s) => s.name),
+      [`Name of ${cleo.username}`],
+    )
+    const handle = body.suggestions[0]!.handle
+    assert.match(handle, /^h_[A-Za-z0-9_-]{43}$/)
+    assert.equal(new Date(body.suggestions[0]!.expiresAt).getTime(), clock.now().getTime() + 24 * 3_600_000)
+
+    const second = (await friends(ana.bearer)).body as typeof body
+    assert.notEqual(second.suggestions[0]!.handle, handle, 'two calls give unlinkable handles')
+    const stored = await db
+      .selectFrom('suggestion_handles')
+      .selectAll()
+      .where('issued_for', '=', ana.user.id)
+      .execute()
+    assert.equal(stored.length, 2)
+    assert.ok(
+      stored.every((s) => s.handle_hash !== handle && s.handle_hash.length === 64),
+      'only hashes are kept',
+    )
+
+    for (const text of [JSON.stringify(body), JSON.stringify(second)]) {
+      for (const id of [ana.user.id, ben.id, cleo.id, dan.id, stranger.id]) assert.ok(!text.includes(id))
+      assert.ok(!text.includes(`Name of ${dan.username}`), 'a friend with suggestions off never appears')
+    }
+
+    // A handle works once.
+    const sent = await recommend(ana.bearer, [handle])
+    assert.deepEqual(statuses(sent.body), ['sent'])
+    const again = await recommend(ana.bearer, [handle])
+    assert.deepEqual(statuses(again.body), ['not_delivered'])
+  })
+
+  test('each part needs its scope; neither scope is 403 insufficient_scope', async () => {
+    const onlyApp = await connect('openid friends.app')
+    const res = await friends(onlyApp.bearer)
+    assert.equal(res.status, 200)
+    assert.deepEqual(Object.keys(res.body), ['appFriends'])
+    const none = await connect('openid recommendations.send')
+    assertError(await friends(none.bearer), 403, 'insufficient_scope')
+  })
+})
+
+describe('Inbox API', () => {
+  test('sends become labelled title cards through the shim; statuses reveal nothing', async () => {
+    const ana = await connect(ALL)
+    const ben = await appUser()
+    const cleo = await makeTestUser(db)
+    const stranger = await appUser()
+    const blocked = await appUser()
+    await db.updateTable('users').set({ allow_suggestions: true }).where('id', '=', cleo.id).execute()
+    await befriend(ana.user, ben)
+    await befriend(ana.user, cleo)
+    await befriend(ana.user, blocked)
+    await db
+      .insertInto('blocks')
+      .values({ blocker_id: blocked.id, blocked_id: ana.user.id, created_at: clock.now() })
+      .execute()
+    const handle = ((await friends(ana.bearer)).body as { suggestions: { handle: string }[] }).suggestions[0]!
+      .handle
+    const expiredHandle = ((await friends(ana.bearer)).body as { suggestions: { handle: string }[] })
+      .suggestions[0]!.handle
+    await db
+      .updateTable('suggestion_handles')
+      .set({ expires_at: new Date(clock.now().getTime() - 1000) })
+      .where('issued_for', '=', ana.user.id)
+      .where('used_at', 'is', null)
+      .where('created_at', '=', clock.now())
+      .execute()
+    // Re-issue the first handle's validity (both were issued at the same instant above).
+    const { hashHandle } = await import('./friends.service.ts')
+    await db
+      .updateTable('suggestion_handles')
+      .set({ expires_at: new Date(clock.now().getTime() + 3_600_000) })
+      .where('handle_hash', '=', hashHandle(handle))
+      .execute()
+
+    const unknown = 'A'.repeat(43)
+    const res = await recommend(ana.bearer, [
+      ben.appId,
+      handle,
+      stranger.appId,
+      unknown,
+      expiredHandle,
+      blocked.appId,
+    ])
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    assert.deepEqual(statuses(res.body), [
+      'sent',
+      'sent',
+      'not_delivered',
+      'not_delivered',
+      'not_delivered',
+      'not_delivered',
+    ])
+    assert.deepEqual(
+      (res.body as Sends).sends.map((s) => s.recipient),
+      [ben.appId, handle, stranger.appId, unknown, expiredHandle, blocked.appId],
+    )
+
+    const messages = await db
+      .selectFrom('messages')
+      .innerJoin('thread_members', 'thread_members.thread_id', 'messages.thread_id')
+      .select([
+        'thread_members.user_id',
+        'messages.card',
+        'messages.via_client_id',
+        'messages.sender_id',
+        'messages.body',
+      ])
+      .where('messages.sender_id', '=', ana.user.id)
+      .where('thread_members.user_id', '!=', ana.user.id)
+      .execute()
+    assert.deepEqual(messages.map((m) => m.user_id).sort(), [ben.id, cleo.id].sort())
+    for (const m of messages) {
+      assert.equal(m.via_client_id, partner.clientId)
+      assert.equal(m.card?.appName, 'Marquee')
+      assert.equal(m.card?.url, 'https://marquee.example/t/1')
+      assert.equal(m.body, 'watch this one')
+      const link = await db
+        .selectFrom('links')
+        .selectAll()
+        .where('id', '=', m.card!.linkId)
+        .executeTakeFirstOrThrow()
+      assert.equal(link.via_client_id, partner.clientId)
+    }
+
+    // Invalid ids and unsafe URLs are refused outright (SECURITY row 42), with no ledger entry.
+    const before = await ledgerCount(ana.user.id)
+    assertError(await recommend(ana.bearer, ['not-an-id']), 400, 'validation_failed')
+    assertError(
+      await recommend(ana.bearer, [ben.appId], {
+        title: { id: 'x', name: 'X', url: 'javascript:alert(1)' },
+      }),
+      400,
+      'validation_failed',
+    )
+    assertError(
+      await recommend(ana.bearer, [ben.appId], {
+        context: { interface: 'fridge', surface: 'search', variant: 'a' },
+      }),
+      400,
+      'validation_failed',
+    )
+    assert.equal(await ledgerCount(ana.user.id), before)
+  })
+
+  test('N calls give N ledger entries for the caller and one per recipient who received a message', async () => {
+    const ana = await connect(ALL)
+    const ben = await appUser()
+    const cleo = await appUser()
+    await befriend(ana.user, ben)
+    await befriend(ana.user, cleo)
+    const [a0, b0, c0] = [
+      await ledgerCount(ana.user.id),
+      await ledgerCount(ben.id),
+      await ledgerCount(cleo.id),
+    ]
+    await friends(ana.bearer)
+    await recommend(ana.bearer, [ben.appId, cleo.appId])
+    await recommend(ana.bearer, [ben.appId, 'B'.repeat(43)])
+    await callPartnerApi(origin, '/partner/v1/me', ana.bearer)
+    assert.equal(await ledgerCount(ana.user.id), a0 + 4)
+    assert.equal(await ledgerCount(ben.id), b0 + 2)
+    assert.equal(await ledgerCount(cleo.id), c0 + 1)
+    const sent = await db
+      .selectFrom('ledger_entries')
+      .selectAll()
+      .where('user_id', '=', ana.user.id)
+      .where('action', '=', 'recommendation.sent')
+      .orderBy('seq')
+      .execute()
+    assert.deepEqual(
+      sent.map((e) => e.object_count),
+      [2, 1],
+    )
+  })
+
+  test('mute, report and the admin view of recipient controls', async () => {
+    const ana = await connect(ALL)
+    const ben = await appUser()
+    await befriend(ana.user, ben)
+    const cookie = await login(ben)
+    assert.equal((await firstParty(cookie, `/api/partners/${partner.clientId}/mute`, 'POST')).status, 204)
+    assert.deepEqual(statuses((await recommend(ana.bearer, [ben.appId])).body), ['not_delivered'])
+    assert.equal((await firstParty(cookie, `/api/partners/${partner.clientId}/mute`, 'DELETE')).status, 204)
+    assert.deepEqual(statuses((await recommend(ana.bearer, [ben.appId])).body), ['sent'])
+    assert.equal((await firstParty(cookie, '/api/partners/no-such-partner/mute', 'POST')).status, 404)
+
+    const message = await db
+      .selectFrom('messages')
+      .select('id')
+      .where('sender_id', '=', ana.user.id)
+      .where('via_client_id', '=', partner.clientId)
+      .executeTakeFirstOrThrow()
+    const reported = await firstParty(cookie, `/api/messages/${message.id}/report`, 'POST', {
+      reason: 'spam',
+    })
+    assert.equal(reported.status, 201)
+    // Someone outside the thread, or an unknown message: 404 alike.
+    const outsider = await makeTestUser(db)
+    const outsiderCookie = await login(outsider)
+    const res = await firstParty(outsiderCookie, `/api/messages/${message.id}/report`, 'POST', {
+      reason: 'spam',
+    })
+    assert.equal(res.status, 404)
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'message_not_found')
+    assert.equal(
+      (await firstParty(cookie, `/api/messages/${randomUUID()}/report`, 'POST', { reason: 'x' })).status,
+      404,
+    )
+
+    await firstParty(cookie, `/api/partners/${partner.clientId}/mute`, 'POST')
+    const admin = await makeTestUser(db)
+    await db.updateTable('users').set({ is_admin: true }).where('id', '=', admin.id).execute()
+    const adminCookie = await login(admin)
+    const controls = await firstParty(
+      adminCookie,
+      `/api/admin/partners/${partner.clientId}/recipient-controls`,
+    )
+    assert.deepEqual(await controls.json(), { muted: 1, reports: 1 })
+    assert.equal(
+      (await firstParty(cookie, `/api/admin/partners/${partner.clientId}/recipient-controls`)).status,
+      403,
+    )
+  })
+
+  test('per-recipient and per-sender daily caps; rate limit per client, user and API', async () => {
+    const [s1, s2] = [await connect(ALL), await connect(ALL)]
+    const r = await appUser()
+    await befriend(s1.user, r)
+    await befriend(s2.user, r)
+    assert.deepEqual(statuses((await recommend(s1.bearer, [r.appId])).body), ['sent'])
+    assert.deepEqual(statuses((await recommend(s2.bearer, [r.appId])).body), ['sent'])
+    assert.deepEqual(statuses((await recommend(s1.bearer, [r.appId])).body), ['sent'])
+    // The recipient's cap (3 a day from any partner) is reached: the sender cannot tell why.
+    assert.deepEqual(statuses((await recommend(s2.bearer, [r.appId])).body), ['not_delivered'])
+
+    const s = await connect(ALL)
+    const fs = [await appUser(), await appUser(), await appUser(), await appUser()]
+    for (const f of fs) await befriend(s.user, f)
+    const ids = fs.map((f) => f.appId)
+    assert.deepEqual(statuses((await recommend(s.bearer, ids)).body), ['sent', 'sent', 'sent', 'sent'])
+    // Two left of the sender's 6: the rest of the call is not delivered.
+    assert.deepEqual(statuses((await recommend(s.bearer, ids)).body), [
+      'sent',
+      'sent',
+      'not_delivered',
+      'not_delivered',
+    ])
+    const before = await ledgerCount(s.user.id)
+    const capped = await recommend(s.bearer, ids)
+    assertError(capped, 429, 'daily_cap_reached')
+    assert.equal(await ledgerCount(s.user.id), before, 'a refused call records nothing')
+
+    const busy = await connect(ALL)
+    for (let i = 0; i < LIMITS.rateLimit.max; i++) assert.equal((await friends(busy.bearer)).status, 200)
+    const res = await fetch(`${origin}/partner/v1/friends`, { headers: { authorization: busy.bearer } })
+    assert.equal(res.status, 429)
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'rate_limited')
+    assert.ok(Number(res.headers.get('retry-after')) > 0)
+    // Another API of the same user has its own budget.
+    assert.equal((await recommend(busy.bearer, ['C'.repeat(43)])).status, 201)
+  })
+})
+
+describe('Tandem counts', () => {
+  test('N sends and M clicks give exact daily counts; an Idempotency-Key replay adds nothing', async () => {
+    const p = await registerTestPartner(db, clock.now())
+    const c = await partnerClient(origin, p)
+    const s = await connect(ALL, p, c)
+    const [f1, f2] = [await appUser(p), await appUser(p)]
+    await befriend(s.user, f1)
+    await befriend(s.user, f2)
+    const first = await recommend(s.bearer, [f1.appId, f2.appId], {}, 'key-1')
+    assert.equal(first.status, 201)
+    const replay = await recommend(s.bearer, [f1.appId, f2.appId], {}, 'key-1')
+    assert.deepEqual(replay, first)
+    assertError(await recommend(s.bearer, [f1.appId], {}, 'key-1'), 422, 'idempotency_key_reused')
+    const second = await recommend(s.bearer, [f1.appId], {
+      context: { interface: 'tv', surface: 'search', variant: 'arm-b' },
+    })
+    assert.equal(second.status, 201)
+    const sends = await db
+      .selectFrom('partner_sends')
+      .selectAll()
+      .where('client_id', '=', p.clientId)
+      .execute()
+    assert.equal(sends.length, 3)
+    const linkOf = (id: string) => sends.find((x) => x.id === id)!.link_id!
+    const [a, b] = (first.body as Sends).sends
+    const [cc] = (second.body as Sends).sends
+    const click = async (sendId: string) => {
+      const res = await fetch(`${origin}/l/${linkOf(sendId)}`, { redirect: 'manual' })
+      assert.equal(res.status, 302)
+    }
+    await click(a!.id)
+    await click(a!.id)
+    await click(b!.id)
+    await click(cc!.id)
+    await built.ctx.clicks.flush()
+    await click(a!.id)
+    await built.ctx.clicks.flush()
+
+    const admin = await makeTestUser(db)
+    await db.updateTable('users').set({ is_admin: true }).where('id', '=', admin.id).execute()
+    const day = clock.now().toISOString().slice(0, 10)
+    const res = await firstParty(
+      await login(admin),
+      `/api/admin/partners/${p.clientId}/daily-counts?from=${day}&to=${day}`,
+    )
+    assert.equal(res.status, 200)
+    assert.deepEqual(await res.json(), {
+      counts: [
+        { day, interface: 'tv', surface: 'search', variant: 'arm-b', sends: 1, clicks: 1, uniqueClicks: 1 },
+        {
+          day,
+          interface: 'web',
+          surface: 'post_play',
+          variant: 'control',
+          sends: 2,
+          clicks: 4,
+          uniqueClicks: 2,
+        },
+      ],
+    })
+    const clicked = await db
+      .selectFrom('partner_sends')
+      .select('first_clicked_at')
+      .where('client_id', '=', p.clientId)
+      .execute()
+    assert.ok(clicked.every((x) => x.first_clicked_at !== null))
+  })
+})
+
+describe('policy matrix and crawl', () => {
+  test('SECURITY row 50: a full-scope crawl of /partner/v1 finds no message text, thread or global id', async () => {
+    const ana = await connect(ALL)
+    const ben = await appUser()
+    const cleo = await makeTestUser(db)
+    await db.updateTable('users').set({ allow_suggestions: true }).where('id', '=', cleo.id).execute()
+    await befriend(ana.user, ben)
+    await befriend(ana.user, cleo)
+    const secret = `private words ${randomUUID()}`
+    const thread = await firstParty(await login(ana.user), '/api/threads', 'POST', {
+      usernames: [ben.username],
+    })
+    const threadId = ((await thread.json()) as { thread: { id: string } }).thread.id
+    await firstParty(await login(ana.user), `/api/threads/${threadId}/messages`, 'POST', { text: secret })
+    await recommend(ana.bearer, [ben.appId])
+
+    const spec = (await (await fetch(`${origin}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>
+    }
+    const routes = Object.entries(spec.paths).filter(([path]) => path.startsWith('/partner/v1'))
+    assert.ok(routes.length >= 3)
+    const bodies: string[] = []
+    for (const [path, methods] of routes) {
+      for (const method of Object.keys(methods)) {
+        const res =
+          path === '/partner/v1/recommendations'
+            ? await recommend(ana.bearer, [ben.appId])
+            : await callPartnerApi(origin, path, ana.bearer, {
+                method: method.toUpperCase(),
+                ...(method === 'get' ? {} : { headers: { 'content-type': 'application/json' }, body: '{}' }),
+              })
+        assert.ok(res.status < 500, `${method} ${path}: ${res.status}`)
+        bodies.push(JSON.stringify(res.body))
+      }
+    }
+    const all = bodies.join('\n')
+    for (const needle of [ana.user.id, ben.id, cleo.id, threadId, secret, 'watch this one', 'threads']) {
+      assert.ok(!all.includes(needle), `found ${needle}`)
+    }
+  })
+
+  test('each partner route × no token, wrong audience, missing scope, revoked grant, lapsed agreement, expired', async () => {
+    const routes = [
+      { name: 'friends', call: (bearer: string) => friends(bearer) },
+      { name: 'recommendations', call: (bearer: string) => recommend(bearer, ['D'.repeat(43)]) },
+    ]
+    const full = await connect(ALL)
+    const noScope = await connect('openid profile')
+    const revoked = await connect(ALL)
+    const lapsedPartner = await registerTestPartner(db, clock.now())
+    const lapsed = await connect(ALL, lapsedPartner, await partnerClient(origin, lapsedPartner))
+
+    const key = await importJWK(signingKey, 'ES256')
+    const claims = decodeJwt(full.token)
+    const mint = (payload: JWTPayload) =>
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: String(signingKey.kid) })
+        .sign(key)
+    assert.equal((await friends(`Bearer ${await mint(claims)}`)).status, 200, 'the minting is faithful')
+    const wrongAudience = `Bearer ${await mint({ ...claims, aud: `${origin}/api` })}`
+
+    await db
+      .updateTable('partner_grants')
+      .set({ revoked_at: clock.now() })
+      .where('user_id', '=', revoked.user.id)
+      .execute()
+    await db
+      .updateTable('agreements')
+      .set({ valid_until: new Date(clock.now().getTime() - 1000) })
+      .where('client_id', '=', lapsedPartner.clientId)
+      .execute()
+    await new Promise((resolve) => setTimeout(resolve, 1100)) // the guard caches grant and agreement state for 1 s
+
+    for (const route of routes) {
+      assertError(await route.call(''), 401, 'invalid_token')
+      assertError(await route.call(wrongAudience), 401, 'invalid_token')
+      assertError(await route.call(noScope.bearer), 403, 'insufficient_scope')
+      assertError(await route.call(revoked.bearer), 401, 'invalid_token')
+      assertError(await route.call(lapsed.bearer), 403, 'agreement_inactive')
+      assert.ok([200, 201].includes((await route.call(full.bearer)).status), route.name)
+    }
+    // Expired: the access token lives 300 s in the test configuration (issued on the real clock).
+    clock.set(new Date(Date.now() + 3_600_000))
+    for (const route of routes) assertError(await route.call(full.bearer), 401, 'invalid_token')
+  })
+})
