@@ -20,6 +20,7 @@ import { registerConnectedAppRoutes } from './connected-apps/connected-apps.rout
 import { registerDeletionReceiptRoute } from './connected-apps/deletion-receipts.ts'
 import type { TandemContext } from './context.ts'
 import type { TandemDatabase } from './db.ts'
+import { registerDocsRoutes } from './docs/docs.routes.ts'
 import { runHousekeeping } from './housekeeping.ts'
 import { registerLedgerRoutes } from './ledger/ledger.routes.ts'
 import { ClickRecorder } from './links/click-recorder.ts'
@@ -137,6 +138,7 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
     ...deps.partnerRoutes,
   })
   registerDeletionReceiptRoute(app, ctx)
+  registerDocsRoutes(app, ctx)
   registerRealtimeRoutes(app, ctx, hub)
   await serveWebClient(app, ctx, setPageFallback)
 
