@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
+import fc from 'fast-check'
 import { decodeJwt, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose'
 import type * as oidc from 'openid-client'
 import { ManualClock } from '../../lib/clock.ts'
@@ -432,6 +433,19 @@ describe('Inbox API', () => {
     const before = await ledgerCount(s.user.id)
     const capped = await recommend(s.bearer, ids)
     assertError(capped, 429, 'daily_cap_reached')
+    const raw = await fetch(`${origin}/partner/v1/recommendations`, {
+      method: 'POST',
+      headers: { authorization: s.bearer, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        recipients: ids,
+        title: { id: 't', name: 'T', url: 'https://marquee.example/t' },
+        context: { interface: 'tv', surface: 'search', variant: 'a' },
+      }),
+    })
+    assert.equal(raw.status, 429)
+    const now = clock.now().getTime()
+    const midnight = Math.ceil((now + 1) / 86_400_000) * 86_400_000
+    assert.equal(Number(raw.headers.get('retry-after')), Math.max(1, Math.ceil((midnight - now) / 1000)))
     assert.equal(await ledgerCount(s.user.id), before, 'a refused call records nothing')
 
     const busy = await connect(ALL)
@@ -596,7 +610,84 @@ describe('policy matrix and crawl', () => {
       assert.ok([200, 201].includes((await route.call(full.bearer)).status), route.name)
     }
     // Expired: the access token lives 300 s in the test configuration (issued on the real clock).
+    const start = clock.now()
     clock.set(new Date(Date.now() + 3_600_000))
-    for (const route of routes) assertError(await route.call(full.bearer), 401, 'invalid_token')
+    try {
+      for (const route of routes) assertError(await route.call(full.bearer), 401, 'invalid_token')
+    } finally {
+      clock.set(start)
+    }
+  })
+})
+
+describe('fuzz', () => {
+  test('SECURITY row 40: bad input to the partner routes gets a 4xx with a stable code, never a 500', async () => {
+    const callers = [await connect(ALL), await connect(ALL), await connect(ALL), await connect(ALL)]
+    const ben = await appUser()
+    for (const c of callers) await befriend(c.user, ben)
+    const handle = ((await friends(callers[0]!.bearer)).body as { suggestions: { handle: string }[] })
+      .suggestions[0]?.handle
+    const recipient = fc.oneof(
+      fc.constant(ben.appId),
+      fc.constant(handle ?? 'h_x'),
+      fc.constant('E'.repeat(43)),
+      fc.string({ maxLength: 60 }),
+      fc.anything(),
+    )
+    const url = fc.oneof(
+      fc.constant('https://marquee.example/t/9'),
+      fc.constant('javascript:alert(1)'),
+      fc.webUrl(),
+      fc.string({ maxLength: 40 }),
+    )
+    const body = fc.oneof(
+      fc.record(
+        {
+          recipients: fc.oneof(fc.array(recipient, { maxLength: 22 }), fc.anything()),
+          title: fc.oneof(
+            fc.record(
+              {
+                id: fc.string({ maxLength: 210 }),
+                name: fc.string({ maxLength: 210 }),
+                url,
+                imageUrl: fc.option(url),
+              },
+              { requiredKeys: [] },
+            ),
+            fc.anything(),
+          ),
+          note: fc.oneof(fc.string({ maxLength: 520 }), fc.anything()),
+          context: fc.record(
+            {
+              interface: fc.constantFrom('web', 'tv', 'mobile', 'fridge', ''),
+              surface: fc.constantFrom('title_page', 'post_play', 'search', 'nowhere'),
+              variant: fc.oneof(fc.constant('control'), fc.string({ maxLength: 45 })),
+            },
+            { requiredKeys: [] },
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+      fc.anything(),
+    )
+    let run = 0
+    await fc.assert(
+      fc.asyncProperty(body, fc.option(fc.string({ maxLength: 300 })), async (payload, key) => {
+        const caller = callers[run++ % callers.length]!
+        const res = await built.app.inject({
+          method: 'POST',
+          url: '/partner/v1/recommendations',
+          headers: {
+            authorization: caller.bearer,
+            'content-type': 'application/json',
+            ...(key ? { 'idempotency-key': key } : {}),
+          },
+          payload: JSON.stringify(payload ?? null),
+        })
+        assert.ok(res.statusCode < 500, `${res.statusCode} ${res.body}`)
+        if (res.statusCode >= 400) assert.match(res.json().error.code, /^[a-z][a-z0-9_]*$/)
+      }),
+      { seed: 4_2026, numRuns: 100 },
+    )
   })
 })

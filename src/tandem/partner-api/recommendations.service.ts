@@ -120,10 +120,10 @@ export async function sendRecommendations(
       const sends: RecommendationResult['sends'] = []
       const ledger: LedgerEntryDraft[] = []
       for (const recipient of input.recipients) {
-        const friend = await resolveRecipient(trx, now, caller, recipient)
+        // Past the sender's cap nothing is resolved, so no handle is spent on a send that cannot happen.
+        const friend = remaining > 0 ? await resolveRecipient(trx, now, caller, recipient) : undefined
         const deliver =
           friend !== undefined &&
-          remaining > 0 &&
           (await mayReceive(trx, caller, friend.userId, day, limits.recipientDailyCap))
         if (!friend || !deliver) {
           sends.push({ id: newId(), recipient, status: 'not_delivered' })
