@@ -10,6 +10,7 @@ const DATE_OID = 1082
 pg.types.setTypeParser(INT8_OID, (value) => Number(value))
 pg.types.setTypeParser(NUMERIC_OID, (value) => Number(value))
 // A calendar day stays the 'YYYY-MM-DD' it is: as a Date it would shift with the process's time zone.
+// (PGlite still returns a Date for `date` columns: select `day::text` where the string matters.)
 pg.types.setTypeParser(DATE_OID, (value) => value)
 
 export type NotifyHandler = (payload: string) => void

@@ -36,6 +36,8 @@ import { registerPartnerApiRoutes } from './partner-api/partner-api.routes.ts'
 import { PARTNER_STATE_CHANNEL } from './partner-api/state-changes.ts'
 import { type PartnerRouteOptions, registerPartnerRoutes } from './partners/partners.routes.ts'
 import { RealtimeHub, registerRealtimeRoutes } from './realtime/hub.ts'
+import { registerReportRoutes } from './reports/reports.routes.ts'
+import { findReceivedReports } from './reports/reports.service.ts'
 import { registerSocialRoutes } from './social/social.routes.ts'
 import { enqueueAgreementWebhook, enqueueRevocationWebhooks } from './webhooks/webhooks.events.ts'
 import { registerWebhookRoutes } from './webhooks/webhooks.routes.ts'
@@ -122,6 +124,7 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   const requirePartner = createPartnerGuard(ctx, provider, publicJwks(serverSecrets))
   const stopStateListener = await deps.database.listen(PARTNER_STATE_CHANNEL, () => requirePartner.forget())
   registerPartnerMeRoute(app, ctx, requirePartner)
+  registerReportRoutes(app, ctx, requirePartner)
   registerPartnerApiRoutes(app, ctx, requirePartner, {
     pairwiseSalt: serverSecrets.pairwiseSalt,
     limits: deps.partnerApiLimits,
@@ -135,6 +138,7 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   registerPartnerRoutes(app, ctx, {
     onAgreementChange: (trx, change) => enqueueAgreementWebhook(trx, clock, change),
     afterCommit: () => requirePartner.forget(),
+    findReceivedReports,
     ...deps.partnerRoutes,
   })
   registerDeletionReceiptRoute(app, ctx)

@@ -301,7 +301,20 @@ export interface ActivityItemsTable {
   deleted_at: Timestamp | null
 }
 
+export interface PartnerReportsTable {
+  id: string
+  client_id: string
+  period_start: ColumnType<string, string, string>
+  period_end: ColumnType<string, string, string>
+  status: 'provisional' | 'final'
+  supersedes: string | null
+  jws: string
+  payload: Json<Record<string, unknown>>
+  received_at: Timestamp
+}
+
 export interface TandemDatabase {
+  partner_reports: PartnerReportsTable
   suggestion_handles: SuggestionHandlesTable
   partner_mutes: PartnerMutesTable
   partner_abuse_reports: PartnerAbuseReportsTable

@@ -11,6 +11,7 @@ import { AppError } from '../../lib/errors.ts'
 import { addRoute } from '../../lib/http/routes.ts'
 import type { TandemContext } from '../context.ts'
 import type { Db } from '../db.ts'
+import { findPartner, partnerKeySet } from '../partners/partners.service.ts'
 
 const ReceiptClaims = z.object({
   iss: z.string(),
@@ -23,17 +24,6 @@ const ReceiptClaims = z.object({
 })
 
 const MAX_RECEIPT_AGE_S = 7 * 86_400
-
-async function partnerKeys(db: Db, clientId: string) {
-  const app = await db
-    .selectFrom('partner_apps')
-    .select(['jwks', 'jwks_uri'])
-    .where('client_id', '=', clientId)
-    .executeTakeFirst()
-  if (!app) return undefined
-  if (app.jwks) return createLocalJWKSet(app.jwks as JSONWebKeySet)
-  return app.jwks_uri ? createRemoteJWKSet(new URL(app.jwks_uri)) : undefined
-}
 
 /**
  * A partner's signed statement that it deleted what it held for a user after a revocation.
@@ -50,7 +40,8 @@ export async function acceptDeletionReceipt(db: Db, now: Date, audience: string,
     }
   })()
   const clientId = typeof unverified.iss === 'string' ? unverified.iss : ''
-  const keys = await partnerKeys(db, clientId)
+  const partner = clientId ? await findPartner(db, clientId) : undefined
+  const keys = partner ? partnerKeySet(partner) : undefined
   if (!keys) throw new AppError(400, 'invalid_signature', 'the receipt is not signed by a registered partner')
   let claims: z.infer<typeof ReceiptClaims>
   try {

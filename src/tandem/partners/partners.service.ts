@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { JSONWebKeySet } from 'jose'
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet } from 'jose'
 import type { Updateable } from 'kysely'
 import type { Clock } from '../../lib/clock.ts'
 import { AppError, notFound } from '../../lib/errors.ts'
@@ -184,4 +184,18 @@ export function generateClientId(name: string): string {
     .replace(/-+$/, '')
   const suffix = [...randomBytes(6)].map((b) => SUFFIX_ALPHABET[b % SUFFIX_ALPHABET.length]).join('')
   return `${slug || 'app'}-${suffix}`
+}
+
+const remoteKeySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
+
+/** A jose key resolver over the partner's registered keys: for its signed reports and receipts. */
+export function partnerKeySet(partner: Pick<PartnerApp, 'jwks' | 'jwks_uri'>) {
+  const keys = partnerJwks(partner)
+  if (keys.jwks) return createLocalJWKSet(keys.jwks)
+  let remote = remoteKeySets.get(keys.jwksUri)
+  if (!remote) {
+    remote = createRemoteJWKSet(new URL(keys.jwksUri))
+    remoteKeySets.set(keys.jwksUri, remote)
+  }
+  return remote
 }
