@@ -1,11 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import {
-  compactVerify,
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  type JSONWebKeySet,
-} from 'jose'
+import { compactVerify, decodeProtectedHeader } from 'jose'
 import { z } from 'zod'
 import { AppError } from '../../lib/errors.ts'
 import { addRoute } from '../../lib/http/routes.ts'
