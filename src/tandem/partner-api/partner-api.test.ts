@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
-import { decodeJwt, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose'
-import type * as oidc from 'openid-client'
+import { decodeJwt, exportJWK, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose'
+import * as oidc from 'openid-client'
 import { ManualClock } from '../../lib/clock.ts'
 import { createTestDatabase } from '../../lib/testing/test-db.ts'
 import { buildTandemApp, type TandemApp } from '../app.ts'
@@ -569,7 +569,7 @@ describe('policy matrix and crawl', () => {
     }
   })
 
-  test('each partner route × no token, wrong audience, missing scope, revoked grant, lapsed agreement, expired', async () => {
+  test('each partner route × no token, wrong audience, missing scope, revoked grant, lapsed agreement, DPoP mismatch, expired', async () => {
     const routes = [
       { name: 'friends', call: (bearer: string) => friends(bearer) },
       { name: 'recommendations', call: (bearer: string) => recommend(bearer, ['D'.repeat(43)]) },
@@ -609,6 +609,49 @@ describe('policy matrix and crawl', () => {
       assertError(await route.call(lapsed.bearer), 403, 'agreement_inactive')
       assert.ok([200, 201].includes((await route.call(full.bearer)).status), route.name)
     }
+    // DPoP mismatch: a key-bound token without its proof, or with a proof for another request.
+    const bound = await registerTestPartner(db, clock.now(), { dpop: true, name: 'Bound' })
+    const boundConfig = await partnerClient(origin, bound)
+    const keyPair = await oidc.randomDPoPKeyPair('ES256')
+    const DPoP = oidc.getDPoPHandle(boundConfig, keyPair)
+    const boundUser = await makeTestUser(db)
+    const boundAuth = await authorizeAsPartner(origin, boundConfig, bound, boundUser, {
+      scope: ALL,
+      resource: partnerResource(origin),
+    })
+    const boundToken = (await redeemCode(boundConfig, boundAuth, { DPoP })).access_token
+    for (const route of routes) {
+      assertError(await route.call(`Bearer ${boundToken}`), 401, 'invalid_token')
+      assertError(await route.call(`DPoP ${boundToken}`), 401, 'invalid_token')
+    }
+    // The guard judges proof freshness by the injected clock; bring it to now.
+    clock.set(new Date())
+    const proved = await oidc.fetchProtectedResource(
+      boundConfig,
+      boundToken,
+      new URL(`${origin}/partner/v1/friends`),
+      'GET',
+      undefined,
+      undefined,
+      { DPoP },
+    )
+    assert.equal(proved.status, 200)
+    const misdirected = await callPartnerApi(origin, '/partner/v1/friends', `DPoP ${boundToken}`, {
+      headers: {
+        // A proof signed with the right key, for another URL.
+        dpop: await new SignJWT({
+          htm: 'GET',
+          htu: `${origin}/partner/v1/me`,
+          ath: createHash('sha256').update(boundToken).digest('base64url'),
+          jti: randomUUID(),
+        })
+          .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: await exportJWK(keyPair.publicKey) })
+          .setIssuedAt()
+          .sign(keyPair.privateKey),
+      },
+    })
+    assertError(misdirected, 401, 'invalid_token')
+
     // Expired: the access token lives 300 s in the test configuration (issued on the real clock).
     const start = clock.now()
     clock.set(new Date(Date.now() + 3_600_000))
