@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomBytes, randomInt } from 'node:crypto'
 import type { Clock } from '../../lib/clock.ts'
 import type { Db } from '../db.ts'
 import { appendLedgerEntry } from '../ledger/ledger.service.ts'
@@ -11,6 +11,14 @@ export const hashHandle = (handle: string) => createHash('sha256').update(handle
 
 /** 256 random bits, base64url, with a prefix that tells handles from app-scoped ids. */
 const newHandle = () => `h_${randomBytes(32).toString('base64url')}`
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1)
+    ;[items[i], items[j]] = [items[j]!, items[i]!]
+  }
+  return items
+}
 
 export interface FriendsCaller {
   clientId: string
@@ -65,9 +73,10 @@ export async function listPartnerFriends(
     let suggestions: { handle: string; name: string; avatarUrl: null; expiresAt: string }[] | undefined
     if (parts.suggest) {
       const expiresAt = new Date(now.getTime() + HANDLE_TTL_MS)
-      // Sorted by name (the query's order), never by id: the order links nothing across calls.
-      const issued = friends
-        .filter((f) => !f.uses_partner && f.allow_suggestions)
+      // Shuffled, then sorted by name (stable): even friends with the same name come in no order
+      // that links their handles across calls.
+      const issued = shuffle(friends.filter((f) => !f.uses_partner && f.allow_suggestions))
+        .sort((a, b) => (a.display_name < b.display_name ? -1 : a.display_name > b.display_name ? 1 : 0))
         .map((f) => ({ friendId: f.id, name: f.display_name, handle: newHandle() }))
       if (issued.length > 0) {
         await trx
