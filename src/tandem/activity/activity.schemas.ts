@@ -12,6 +12,7 @@ const HttpUrl = z
       return false
     }
   }, 'an http(s) URL')
+  .describe('an http(s) URL')
 
 const PlainText = (max: number) =>
   z
@@ -20,6 +21,7 @@ const PlainText = (max: number) =>
     .min(1)
     .max(max)
     .refine((s) => !hasControlCharacters(s), 'no control characters')
+    .describe('plain text without control characters; shown as text, never as markup')
 
 export const ActivityKind = z.enum(['watching', 'finished'])
 

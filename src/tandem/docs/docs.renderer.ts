@@ -80,6 +80,8 @@ function constraintsOf(schema: JsonSchema): string[] {
     ['default', 'default'],
   ]
   for (const [key, label] of pairs) {
+    // A named format (uuid, date-time) says more than the regular expression that implements it.
+    if (key === 'pattern' && typeof schema.format === 'string') continue
     if (schema[key] !== undefined) {
       const value = key === 'default' ? JSON.stringify(schema[key]) : String(schema[key])
       notes.push(`${label} ${value}`)

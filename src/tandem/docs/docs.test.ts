@@ -45,6 +45,7 @@ describe('GET /docs', () => {
     }
     // The activity request body as a field table, and the security scheme.
     assert.ok(html.includes('<code>title.url</code>'))
+    assert.ok(html.includes('an http(s) URL'))
     assert.ok(html.includes('Security: bearer: HTTP bearer (JWT)'))
   })
 
