@@ -13,10 +13,11 @@ import { type BenchContext, ratioOf, verdictOf, type Workload } from './lib/type
 import { deliveryLatency } from './workloads/delivery-latency.workload.ts'
 import { linkShim } from './workloads/link-shim.workload.ts'
 import { messageSend } from './workloads/message-send.workload.ts'
+import { partnerRead } from './workloads/partner-read.workload.ts'
 import { socketMemory } from './workloads/socket-memory.workload.ts'
 
 /** In the order they run; a later workload is one more module here. */
-const WORKLOADS: Workload[] = [linkShim, messageSend, deliveryLatency, socketMemory]
+const WORKLOADS: Workload[] = [linkShim, messageSend, deliveryLatency, socketMemory, partnerRead]
 
 const root = join(import.meta.dirname, '..')
 const quick = process.env.BENCH_QUICK === '1'

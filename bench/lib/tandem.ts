@@ -28,7 +28,14 @@ const SECRET_KEY = randomBytes(32).toString('base64url')
  */
 export async function startTandem(
   ctx: BenchContext,
-  options: { database?: ScratchDatabase; inspect?: boolean } = {},
+  options: {
+    database?: ScratchDatabase
+    inspect?: boolean
+    /** More environment for the server (TANDEM_ACCESS_TOKEN_TTL_SECONDS, for instance). */
+    env?: Record<string, string>
+    /** Sets TANDEM_PUBLIC_ORIGIN to the URL the bench calls, as the OAuth issuer must be. */
+    issuerIsUrl?: boolean
+  } = {},
 ): Promise<TandemServer> {
   const database = options.database ?? (await createScratchDatabase(ctx.database))
   if (!options.database) ctx.defer(() => database.drop())
@@ -45,6 +52,8 @@ export async function startTandem(
       ...(database.kind === 'postgres'
         ? { TANDEM_DATABASE_URL: database.url }
         : { DATA_DIR: database.dataDir }),
+      ...(options.issuerIsUrl ? { TANDEM_PUBLIC_ORIGIN: `http://127.0.0.1:${port}` } : {}),
+      ...options.env,
     },
     ready: /Tandem listening on (http:\/\/\S+)/,
     execArgv: [
@@ -93,7 +102,8 @@ export async function api<T>(
   return { body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers }
 }
 
-const PASSWORD = 'bench-password-1'
+/** The password of every user signUpUsers makes. */
+export const PASSWORD = 'bench-password-1'
 // Sign-up hashes with argon2id (19 MiB, in libuv's pool of 4 threads): more in flight only queues.
 const SIGNUP_CONCURRENCY = 4
 
