@@ -1,10 +1,10 @@
 /**
- * The shapes of Tandem's partner API (DESIGN.md section 5). This module depends on neither server:
- * the measurement lists are repeated here, and a change there is a change to the public contract.
+ * The shapes of Tandem's partner API (DESIGN.md section 5). This module depends on neither server;
+ * the closed measurement lists come from src/lib, which both servers share.
  */
+import type { Interface, Surface } from '../lib/measurement-dimensions.ts'
 
-export type Interface = 'web' | 'tv' | 'mobile'
-export type Surface = 'title_page' | 'post_play' | 'browse_row' | 'search' | 'watch_party_end'
+export type { Interface, Surface }
 
 /** A title as partners describe it; URLs are http(s), names plain text of at most 200 characters. */
 export interface Title {
