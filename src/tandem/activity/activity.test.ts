@@ -263,6 +263,48 @@ describe('activity API', () => {
     assert.equal(await ledgerCount(ana.id), ACTIVITY_KEEP + 3)
   })
 
+  test('policy: blocked ex-friend gets 404; revoked grant 401 and lapsed agreement 403 store nothing', async () => {
+    const ana = await newUser()
+    const ben = await newUser()
+    await insertFriendship(t.db, ana.id, ben.id, t.clock.now())
+    const token = await connect(ana)
+    assert.equal((await publish(token, { title: title(), kind: 'watching' })).status, 201)
+    const blocked = await api(ana, '/api/blocks', {
+      method: 'POST',
+      body: JSON.stringify({ username: ben.username }),
+    })
+    assert.equal(blocked.status, 201)
+    assert.equal((await activityOf(ben, ana)).status, 404)
+
+    const lapsing = await registerTestPartner(t.db, t.clock.now(), { name: 'Lapsing' })
+    const lapsingConfig = await partnerClient(t.origin, lapsing)
+    const lapsingToken = await connect(ana, lapsing, lapsingConfig)
+    await t.db
+      .updateTable('agreements')
+      .set({ valid_until: new Date(t.clock.now().getTime() - 1000) })
+      .where('client_id', '=', lapsing.clientId)
+      .execute()
+    // The guard caches agreement state for at most one second.
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const lapsed = await publish(lapsingToken, { title: title(), kind: 'watching' })
+    assert.equal(lapsed.status, 403)
+    assert.equal(lapsed.body.error?.code, 'agreement_inactive')
+
+    const revoked = await api(ana, `/api/connected-apps/${partner.clientId}`, { method: 'DELETE' })
+    assert.equal(revoked.status, 200)
+    const refused = await publish(token, { title: title(), kind: 'watching' })
+    assert.equal(refused.status, 401)
+    assert.equal(refused.body.error?.code, 'invalid_token')
+
+    const stored = await t.db
+      .selectFrom('activity_items')
+      .select('id')
+      .where('user_id', '=', ana.id)
+      .execute()
+    assert.equal(stored.length, 1)
+    assert.equal(await ledgerCount(ana.id), 1)
+  })
+
   test('items from two partners are each labelled with their own partner', async () => {
     const other = await registerTestPartner(t.db, t.clock.now(), { name: 'Cinema Club' })
     const otherConfig = await partnerClient(t.origin, other)
