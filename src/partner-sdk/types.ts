@@ -72,8 +72,10 @@ export interface PublishedActivity {
   id: string
 }
 
+/** `POST /partner/v1/reports` answers 202; reconciliation against Tandem's own counts follows later. */
 export interface ReportReceipt {
   id: string
+  receivedAt: string
   reconciliation: unknown
 }
 
