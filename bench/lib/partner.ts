@@ -29,6 +29,43 @@ export async function registerBenchPartner(server: TandemServer): Promise<TestPa
   }
 }
 
+/**
+ * A browser already signed in to Tandem: it starts with the user's session cookie, so the authorization
+ * skips the password form (and its per-address rate limit of 10 sign-ins a minute) and goes to consent.
+ */
+class SignedInBrowser extends Browser {
+  #jar = new Map<string, string>()
+  #host: string
+
+  constructor(host: string, sessionCookie: string) {
+    super()
+    this.#host = host
+    const eq = sessionCookie.indexOf('=')
+    this.#jar.set(sessionCookie.slice(0, eq), sessionCookie.slice(eq + 1))
+  }
+
+  override async request(url: string | URL, init: RequestInit = {}): Promise<Response> {
+    const target = new URL(url)
+    const headers = new Headers(init.headers)
+    if (target.host === this.#host && this.#jar.size > 0) {
+      headers.set('cookie', [...this.#jar].map(([k, v]) => `${k}=${v}`).join('; '))
+    }
+    const res = await fetch(target, { ...init, headers, redirect: 'manual' })
+    if (target.host === this.#host) {
+      for (const line of res.headers.getSetCookie()) {
+        const [pair, ...attrs] = line.split(';')
+        const eq = pair!.indexOf('=')
+        const name = pair!.slice(0, eq).trim()
+        const value = pair!.slice(eq + 1).trim()
+        const expired = attrs.some((a) => /max-age=0|expires=thu, 01 jan 1970/i.test(a.trim()))
+        if (expired || value === '') this.#jar.delete(name)
+        else this.#jar.set(name, value)
+      }
+    }
+    return res
+  }
+}
+
 export interface PartnerToken {
   user: BenchUser
   /** `Bearer …`, ready for an Authorization header. */
@@ -49,7 +86,7 @@ export async function connectUsers(
 ): Promise<PartnerToken[]> {
   const config = await partnerClient(server.origin, partner)
   const bar = ctx.progress.bar(`connecting ${users.length} users to the partner`, users.length)
-  // Each sign-in hashes a password with argon2id: more in flight only queues.
+  const host = new URL(server.origin).host
   const tokens = await mapLimit(users, 4, async (user) => {
     const verifier = oidc.randomPKCECodeVerifier()
     const state = oidc.randomState()
@@ -62,7 +99,7 @@ export async function connectUsers(
       prompt: 'consent',
       resource: partnerResource(server.origin),
     })
-    const callback = await authorizeInBrowser(new Browser(), server.origin, url, {
+    const callback = await authorizeInBrowser(new SignedInBrowser(host, user.cookie), server.origin, url, {
       username: user.username,
       password: PASSWORD,
     })
