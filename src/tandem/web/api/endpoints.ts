@@ -1,5 +1,6 @@
 import { request } from './http.ts'
 import type {
+  ActivityItem,
   Agreement,
   Compliance,
   ConnectedApp,
@@ -35,7 +36,7 @@ export const api = {
   logIn: (body: { username: string; password: string }) =>
     request<{ user: Me }>('POST', '/api/login', { body, expectUnauthenticated: true }),
   logOut: () => request<void>('POST', '/api/logout', { expectUnauthenticated: true }),
-  updateMe: (body: { displayName?: string; allowSuggestions?: boolean }) =>
+  updateMe: (body: { displayName?: string; allowSuggestions?: boolean; partnerActivityEnabled?: boolean }) =>
     request<{ user: Me }>('PATCH', '/api/me', { body }),
 
   friends: () => request<{ friends: Friend[] }>('GET', '/api/friends'),
@@ -78,6 +79,15 @@ export const api = {
     request<{ lastReadSeq: number; unreadCount: number }>('POST', path('/api/threads/:id/read', threadId), {
       body: { seq },
     }),
+
+  mutePartner: (clientId: string) => request<void>('POST', path('/api/partners/:id/mute', clientId)),
+  unmutePartner: (clientId: string) => request<void>('DELETE', path('/api/partners/:id/mute', clientId)),
+  reportMessage: (messageId: string, reason: string) =>
+    request<{ id: string }>('POST', path('/api/messages/:id/report', messageId), { body: { reason } }),
+
+  activity: (username: string, signal?: AbortSignal) =>
+    request<{ items: ActivityItem[] }>('GET', path('/api/users/:id/activity', username), { signal }),
+  deleteActivity: (id: string) => request<void>('DELETE', path('/api/activity/:id', id)),
 
   connectedApps: (signal?: AbortSignal) =>
     request<{ apps: ConnectedApp[]; disconnected: DisconnectedApp[] }>('GET', '/api/connected-apps', {

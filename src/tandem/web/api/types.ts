@@ -7,6 +7,7 @@ export interface PublicUser {
 export interface Me extends PublicUser {
   isAdmin: boolean
   allowSuggestions: boolean
+  partnerActivityEnabled: boolean
 }
 
 export interface Friend extends PublicUser {
@@ -64,6 +65,15 @@ export interface Message {
   card: TitleCard | null
   links: { url: string; href: string }[]
   via: { clientId: string; name: string | null } | null
+  createdAt: string
+}
+
+/** What a partner app reported the user watching; every field but the ids is the partner's text. */
+export interface ActivityItem {
+  id: string
+  kind: 'watching' | 'finished'
+  title: { id: string; name: string; imageUrl: string | null; url: string }
+  partner: { clientId: string; name: string }
   createdAt: string
 }
 

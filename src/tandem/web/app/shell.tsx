@@ -11,6 +11,7 @@ import { InboxPane } from '../inbox/inbox-pane.tsx'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths, type Route } from '../lib/router.tsx'
 import { WIDE_QUERY } from '../lib/use-media.ts'
+import { ProfilePage } from '../profile/profile-page.tsx'
 import { SettingsPage } from '../settings/settings-page.tsx'
 import { ThreadView } from '../thread/thread-view.tsx'
 import { ConnectionBanner } from '../ui/connection-banner.tsx'
@@ -87,6 +88,7 @@ export function Shell({ route }: { route: Route }) {
         <main id="main" className="page" ref={main} tabIndex={-1}>
           {route.name === 'friends' && <FriendsPage />}
           {route.name === 'settings' && <SettingsPage />}
+          {route.name === 'profile' && <ProfilePage key={route.username} username={route.username} />}
           {route.name === 'new-group' && <NewGroupPage />}
           {route.name === 'connected-apps' && <ConnectedAppsPage />}
           {route.name === 'connected-app' && (

@@ -51,7 +51,7 @@ export function FriendsSection() {
         {friends.map((friend) => {
           const pending = confirming?.userId === friend.id ? confirming : null
           return (
-            <PersonRow key={friend.id} user={friend} testId="friend">
+            <PersonRow key={friend.id} user={friend} testId="friend" to={paths.profile(friend.username)}>
               {pending ? (
                 <ConfirmActions
                   question={

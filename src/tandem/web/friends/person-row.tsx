@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react'
 import type { PublicUser } from '../api/types.ts'
+import { Link } from '../lib/router.tsx'
 import { Avatar } from '../ui/avatar.tsx'
 
 interface PersonRowProps {
@@ -7,15 +8,25 @@ interface PersonRowProps {
   detail?: string
   testId: string
   children?: ReactNode
+  /** Where the name leads, if anywhere (a friend's profile). */
+  to?: string
 }
 
 /** A person in a list, with the actions that apply to them. */
-export function PersonRow({ user, detail, testId, children }: PersonRowProps) {
+export function PersonRow({ user, detail, testId, children, to }: PersonRowProps) {
   return (
     <li className="person-row" data-testid={testId} data-username={user.username}>
       <Avatar id={user.id} name={user.displayName} />
       <span className="person-row-text">
-        <span className="person-row-name">{user.displayName}</span>
+        <span className="person-row-name">
+          {to ? (
+            <Link to={to} className="person-link" data-testid="person-link">
+              {user.displayName}
+            </Link>
+          ) : (
+            user.displayName
+          )}
+        </span>
         <span className="person-row-detail">
           @{user.username}
           {detail ? ` · ${detail}` : ''}

@@ -6,6 +6,7 @@ export type Route =
   | { name: 'friends' }
   | { name: 'new-group' }
   | { name: 'settings' }
+  | { name: 'profile'; username: string }
   | { name: 'connected-apps' }
   | { name: 'connected-app'; clientId: string }
   | { name: 'admin' }
@@ -21,6 +22,7 @@ export const paths = {
   friends: '/friends',
   newGroup: '/groups/new',
   settings: '/settings',
+  profile: (username: string) => `/u/${encodeURIComponent(username)}`,
   connectedApps: '/connected-apps',
   connectedApp: (clientId: string) => `/connected-apps/${encodeURIComponent(clientId)}`,
   admin: '/admin',
@@ -38,6 +40,8 @@ export function matchRoute(pathname: string): Route {
   if (path === paths.friends) return { name: 'friends' }
   if (path === paths.newGroup) return { name: 'new-group' }
   if (path === paths.settings) return { name: 'settings' }
+  const profile = /^\/u\/([^/]+)$/.exec(path)
+  if (profile) return { name: 'profile', username: decodeURIComponent(profile[1]!) }
   if (path === paths.connectedApps) return { name: 'connected-apps' }
   const app = /^\/connected-apps\/([^/]+)$/.exec(path)
   if (app) return { name: 'connected-app', clientId: decodeURIComponent(app[1]!) }

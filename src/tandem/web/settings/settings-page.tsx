@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react'
 import { api } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
 import { usePageTitle } from '../lib/page-title.ts'
+import { Link, paths } from '../lib/router.tsx'
 import { useMe } from '../state/app-state.ts'
 import { logOut, updateMe } from '../state/session.ts'
 import { Field } from '../ui/field.tsx'
@@ -105,6 +106,55 @@ function SuggestionsSetting() {
   )
 }
 
+function PartnerActivitySetting() {
+  const me = useMe()
+  const [busy, setBusy] = useState(false)
+  const [status, setStatus] = useState<Status>(null)
+
+  async function toggle(partnerActivityEnabled: boolean) {
+    setBusy(true)
+    setStatus(null)
+    try {
+      const { user } = await api.updateMe({ partnerActivityEnabled })
+      updateMe(user)
+      setStatus({ tone: 'success', text: partnerActivityEnabled ? 'Turned on.' : 'Turned off.' })
+    } catch (error) {
+      setStatus({ tone: 'error', text: describeError(error) })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <section className="card-section" aria-labelledby="activity-setting-heading">
+      <h2 id="activity-setting-heading">Partner activity</h2>
+      <div className="switch-row">
+        <input
+          type="checkbox"
+          role="switch"
+          id="partner-activity"
+          className="switch"
+          checked={me.partnerActivityEnabled}
+          aria-checked={me.partnerActivityEnabled}
+          disabled={busy}
+          aria-describedby="partner-activity-hint"
+          onChange={(e) => void toggle(e.target.checked)}
+          data-testid="partner-activity"
+        />
+        <div>
+          <label htmlFor="partner-activity">Show what partner apps publish on my profile</label>
+          <p className="field-hint" id="partner-activity-hint">
+            Apps you connected with permission to post can show what you watch on{' '}
+            <Link to={paths.profile(me.username)}>your profile</Link>, for you and your friends. Turned off,
+            nothing shows and the apps cannot post.
+          </p>
+        </div>
+      </div>
+      {status && <Notice tone={status.tone}>{status.text}</Notice>}
+    </section>
+  )
+}
+
 export function SettingsPage() {
   usePageTitle('Settings')
   const me = useMe()
@@ -113,6 +163,7 @@ export function SettingsPage() {
       <h1 tabIndex={-1}>Settings</h1>
       <ProfileForm />
       <SuggestionsSetting />
+      <PartnerActivitySetting />
       <section className="card-section" aria-labelledby="account-heading">
         <h2 id="account-heading">Account</h2>
         <p className="muted">

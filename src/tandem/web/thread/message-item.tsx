@@ -1,6 +1,7 @@
 import type { Message } from '../api/types.ts'
 import { clockTime, fullTime } from '../lib/format.ts'
 import { MessageText } from './message-text.tsx'
+import { PartnerControls } from './partner-controls.tsx'
 import { TitleCard } from './title-card.tsx'
 
 interface MessageItemProps {
@@ -37,6 +38,7 @@ export function MessageItem({ message, mine, showSender, first, last }: MessageI
           <MessageText text={message.text} links={message.links} />
         </div>
       )}
+      {message.via && !mine && <PartnerControls message={{ ...message, via: message.via }} />}
       <time
         className={`message-time${last ? '' : ' sr-only'}`}
         dateTime={message.createdAt}

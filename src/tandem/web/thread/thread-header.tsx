@@ -24,7 +24,17 @@ export function ThreadHeader({ thread, me }: { thread: Thread | undefined; me: M
       {thread && <Avatar id={other?.id ?? thread.id} name={thread.title} group={thread.kind === 'group'} />}
       <div className="thread-header-text">
         <h1 id="thread-title" tabIndex={-1} data-testid="thread-title">
-          {thread?.title ?? 'Conversation'}
+          {other ? (
+            <Link
+              to={paths.profile(other.username)}
+              className="person-link"
+              data-testid="thread-profile-link"
+            >
+              {thread?.title ?? other.displayName}
+            </Link>
+          ) : (
+            (thread?.title ?? 'Conversation')
+          )}
         </h1>
         {thread && <p className="thread-subtitle">{subtitleOf(thread, me)}</p>}
       </div>
