@@ -50,7 +50,9 @@ function useFocusOnNavigate(route: Route, main: RefObject<HTMLElement | null>) {
       ? `thread:${route.threadId}`
       : route.name === 'connected-app' || route.name === 'admin-partner'
         ? `${route.name}:${route.clientId}`
-        : route.name
+        : route.name === 'profile'
+          ? `profile:${route.username}`
+          : route.name
   // On wide screens the composer takes focus in a thread, and the inbox list is right beside it.
   const skip = (route.name === 'thread' || route.name === 'inbox') && window.matchMedia(WIDE_QUERY).matches
   const previous = useRef<string | null>(null)
