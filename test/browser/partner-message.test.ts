@@ -198,8 +198,10 @@ test('partner activity on a profile: a friend sees it, the owner deletes it', {
   await ana.page.goto(`${tandem.url}/settings`)
   const toggle = ana.page.getByRole('switch', { name: 'Show what partner apps publish on my profile' })
   assert.equal(await toggle.isChecked(), true)
-  await toggle.uncheck()
+  // The switch follows the saved setting, so it flips when the server has answered: click, then wait for it.
+  await toggle.click()
   await ana.page.getByText('Turned off.').waitFor()
+  assert.equal(await toggle.isChecked(), false)
   await screenshots(ana.page, 'settings-partner-activity')
   const refused = await partnerPost('/partner/v1/activity', anaToken, {
     kind: 'finished',
