@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react'
+import { type Dispatch, type FormEvent, type SetStateAction, useState } from 'react'
 import { api } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
 import type { Agreement, AgreementStatus, PrivilegedApi } from '../api/types.ts'
@@ -161,7 +161,7 @@ function RowActions({
 }: {
   agreement: Agreement
   editing: Editing
-  setEditing: (editing: Editing) => void
+  setEditing: Dispatch<SetStateAction<Editing>>
   onChanged: () => Promise<void>
 }) {
   const [value, setValue] = useState('')
@@ -179,7 +179,8 @@ function RowActions({
     try {
       if (mine === 'extend') await api.admin.extendAgreement(agreement.id, value)
       else await api.admin.endAgreement(agreement.id, value.trim())
-      setEditing(null)
+      // Close this row's form only: the admin may already have opened another row's.
+      setEditing((current) => (current?.id === agreement.id ? null : current))
       setValue('')
       await onChanged()
     } catch (failure) {
