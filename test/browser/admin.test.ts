@@ -136,7 +136,10 @@ test('admin: register a partner, make its agreement, end it', {
 
   // End both agreements, with a reason: the partner is out of agreement.
   // Each end is confirmed by the server (its row turns ended) before the next is started.
-  for (const [ended, name] of [[0, 'Inbox v2'], [1, 'Friends v1']] as const) {
+  for (const [ended, name] of [
+    [0, 'Inbox v2'],
+    [1, 'Friends v1'],
+  ] as const) {
     await page.getByRole('button', { name: `End ${name}`, exact: true }).click()
     await page.getByLabel(`Why end ${name}`).fill('Partner asked to pause the integration')
     await page.getByRole('button', { name: 'End agreement' }).click()
