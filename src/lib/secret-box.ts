@@ -1,4 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 
 const VERSION = 'v1'
 
@@ -36,8 +38,27 @@ export class SecretBox {
 }
 
 /** Parses a 32-byte key given as base64 or base64url (44 or 43 characters). */
-export function parseSecretKey(text: string): Buffer {
+export function parseSecretKey(text: string, name = 'TANDEM_SECRET_KEY'): Buffer {
   const key = Buffer.from(text.trim(), 'base64url')
-  if (key.length !== 32) throw new Error('TANDEM_SECRET_KEY must be 32 random bytes in base64')
+  if (key.length !== 32) throw new Error(`${name} must be 32 random bytes in base64`)
   return key
+}
+
+/**
+ * The key from its environment variable; in development one is made once and kept in `file`
+ * (beside the embedded database), production must provide one.
+ */
+export function resolveSecretKey(given: string | undefined, env: string, file: string, name: string): Buffer {
+  if (given) return parseSecretKey(given, name)
+  if (env === 'production') throw new Error(`invalid configuration:\n  ${name}: required in production`)
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true })
+    try {
+      writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' })
+    } catch (error) {
+      // Another process made it first: use theirs.
+      if ((error as { code?: string }).code !== 'EEXIST') throw error
+    }
+  }
+  return parseSecretKey(readFileSync(file, 'utf8'), name)
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.ts'
 import { AppError } from '../../lib/errors.ts'
 import { newId, randomToken, sha256 } from '../../lib/ids.ts'
+import { hashPassword, verifyPassword } from '../../lib/passwords.ts'
 import type { Db, User } from '../db.ts'
 import {
   deleteSession,
@@ -10,7 +11,6 @@ import {
   insertUser,
   touchSession,
 } from './accounts.repository.ts'
-import { hashPassword, verifyPassword } from './passwords.ts'
 
 export interface Actor {
   userId: string

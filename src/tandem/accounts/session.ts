@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import { AppError } from '../../lib/errors.ts'
+import { crossSiteGuard as sameSiteOnly } from '../../lib/http/cross-site.ts'
 import type { TandemContext } from '../context.ts'
 import { type Actor, resolveSession } from './accounts.service.ts'
 
@@ -56,29 +57,5 @@ export function actorOf(req: { actor: Actor | undefined }): Actor {
   return req.actor
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
-
-/**
- * Refuses cookie-authenticated state changes that a browser says came from another site (SECURITY.md row 39).
- * Browsers send Origin on every cross-origin POST; Sec-Fetch-Site covers the rest.
- */
-export function crossSiteGuard(ctx: TandemContext) {
-  const trusted = new Set([ctx.config.publicOrigin])
-  return async (req: FastifyRequest) => {
-    if (SAFE_METHODS.has(req.method)) return
-    const origin = req.headers.origin
-    // A page with Referrer-Policy: no-referrer (the sign-in and consent screens) posts its forms with
-    // Origin: null; the browser's own Sec-Fetch-Site still says whether the form was ours.
-    if (origin === 'null' && req.headers['sec-fetch-site'] === 'same-origin') return
-    if (origin !== undefined) {
-      const own = `${req.protocol}://${req.host}`
-      if (origin !== own && !trusted.has(origin)) {
-        throw new AppError(403, 'cross_site_request', 'requests from other sites are refused')
-      }
-      return
-    }
-    if (req.headers['sec-fetch-site'] === 'cross-site') {
-      throw new AppError(403, 'cross_site_request', 'requests from other sites are refused')
-    }
-  }
-}
+/** Refuses cookie-authenticated state changes from other sites; Tandem's public origin is its own. */
+export const crossSiteGuard = (ctx: TandemContext) => sameSiteOnly([ctx.config.publicOrigin])
