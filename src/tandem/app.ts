@@ -50,7 +50,7 @@ export interface TandemDeps {
   logger?: Logger
   /** Test hooks that replace the partner routes' defaults. */
   partnerRoutes?: PartnerRouteOptions
-  /** Caps and rate limits of the privileged partner APIs, when a test needs smaller ones. */
+  /** Caps and rate limits of the privileged partner APIs, over the configured ones, when a test needs smaller ones. */
   partnerApiLimits?: Partial<PartnerApiLimits>
 }
 
@@ -123,13 +123,14 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   await registerOAuthRoutes(app, ctx, provider)
   const requirePartner = createPartnerGuard(ctx, provider, publicJwks(serverSecrets))
   const stopStateListener = await deps.database.listen(PARTNER_STATE_CHANNEL, () => requirePartner.forget())
+  const partnerLimits: PartnerApiLimits = { ...deps.config.partnerApiLimits, ...deps.partnerApiLimits }
   registerPartnerMeRoute(app, ctx, requirePartner)
   registerReportRoutes(app, ctx, requirePartner)
   registerPartnerApiRoutes(app, ctx, requirePartner, {
     pairwiseSalt: serverSecrets.pairwiseSalt,
-    limits: deps.partnerApiLimits,
+    limits: partnerLimits,
   })
-  registerActivityRoutes(app, ctx, requirePartner)
+  registerActivityRoutes(app, ctx, requirePartner, partnerLimits)
   registerConnectedAppRoutes(app, ctx, {
     afterCommit: () => requirePartner.forget(),
     onRevoked: (trx, revoked) => enqueueRevocationWebhooks(trx, clock, revoked),

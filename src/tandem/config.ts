@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { z } from 'zod'
 import { envBoolean, parseEnv, type RuntimeEnv, runtimeEnv } from '../lib/config.ts'
-import { parseSecretKey } from '../lib/secret-box.ts'
+import { resolveSecretKey } from '../lib/secret-box.ts'
+import { defaultPartnerApiLimits, type PartnerApiLimits } from './partner-api/limits.ts'
 
 export interface TandemConfig {
   env: RuntimeEnv
@@ -32,6 +32,8 @@ export interface TandemConfig {
   dispatchWebhooks: boolean
   /** Partner URLs may be http on loopback (development and tests only, SECURITY.md rows 3 and 43). */
   allowLoopbackPartnerUrls: boolean
+  /** Daily caps and rate limits of the privileged partner APIs (privacy rule 5); TANDEM_PARTNER_*. */
+  partnerApiLimits: PartnerApiLimits
 }
 
 const schema = z.object({
@@ -49,25 +51,31 @@ const schema = z.object({
   TANDEM_SECRET_KEY: z.string().optional(),
   TANDEM_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   TANDEM_REFRESH_TOKEN_IDLE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  TANDEM_PARTNER_RATE_LIMIT_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(defaultPartnerApiLimits.rateLimit.max),
+  TANDEM_PARTNER_RATE_LIMIT_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(86_400_000)
+    .default(defaultPartnerApiLimits.rateLimit.windowMs),
+  TANDEM_PARTNER_SENDER_DAILY_CAP: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(defaultPartnerApiLimits.senderDailyCap),
+  TANDEM_PARTNER_RECIPIENT_DAILY_CAP: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(defaultPartnerApiLimits.recipientDailyCap),
 })
-
-/** In development a key is made once and kept beside the embedded database; production must provide one. */
-function resolveSecretKey(given: string | undefined, env: string, dataDir: string): Buffer {
-  if (given) return parseSecretKey(given)
-  if (env === 'production')
-    throw new Error('invalid configuration:\n  TANDEM_SECRET_KEY: required in production')
-  const file = join(dataDir, '..', 'tandem-secret.key')
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true })
-    try {
-      writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' })
-    } catch (error) {
-      // Another process made it first: use theirs.
-      if ((error as { code?: string }).code !== 'EEXIST') throw error
-    }
-  }
-  return parseSecretKey(readFileSync(file, 'utf8'))
-}
 
 export function loadTandemConfig(env: Record<string, string | undefined> = process.env): TandemConfig {
   const e = parseEnv(schema, env)
@@ -85,13 +93,23 @@ export function loadTandemConfig(env: Record<string, string | undefined> = proce
     sessionTtlDays: e.TANDEM_SESSION_TTL_DAYS,
     clickFlushMs: e.TANDEM_CLICK_FLUSH_MS,
     loginRateLimit: { max: 10, windowMs: 60_000 },
-    secretKey: resolveSecretKey(e.TANDEM_SECRET_KEY, e.NODE_ENV, dataDir),
+    secretKey: resolveSecretKey(
+      e.TANDEM_SECRET_KEY,
+      e.NODE_ENV,
+      join(dataDir, '..', 'tandem-secret.key'),
+      'TANDEM_SECRET_KEY',
+    ),
     oauth: {
       accessTokenTtlSeconds: e.TANDEM_ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenIdleDays: e.TANDEM_REFRESH_TOKEN_IDLE_DAYS,
     },
     allowLoopbackPartnerUrls: e.NODE_ENV !== 'production',
     dispatchWebhooks: true,
+    partnerApiLimits: {
+      rateLimit: { max: e.TANDEM_PARTNER_RATE_LIMIT_MAX, windowMs: e.TANDEM_PARTNER_RATE_LIMIT_WINDOW_MS },
+      senderDailyCap: e.TANDEM_PARTNER_SENDER_DAILY_CAP,
+      recipientDailyCap: e.TANDEM_PARTNER_RECIPIENT_DAILY_CAP,
+    },
   })
 }
 
@@ -114,6 +132,7 @@ export function testTandemConfig(overrides: Partial<TandemConfig> = {}): TandemC
     oauth: { accessTokenTtlSeconds: 300, refreshTokenIdleDays: 30 },
     allowLoopbackPartnerUrls: true,
     dispatchWebhooks: false,
+    partnerApiLimits: defaultPartnerApiLimits,
     ...overrides,
   })
 }

@@ -4,6 +4,7 @@ import { addRoute } from '../../lib/http/routes.ts'
 import { actorOf, sessionGuards } from '../accounts/session.ts'
 import type { TandemContext } from '../context.ts'
 import type { RequirePartner } from '../partner-api/guard.ts'
+import { defaultPartnerApiLimits, type PartnerApiLimits, partnerRateLimit } from '../partner-api/limits.ts'
 import { presentActivityItem } from './activity.presenter.ts'
 import { ActivityItemSchema, PublishActivityBody } from './activity.schemas.ts'
 import { deleteActivity, listUserActivity, publishActivity } from './activity.service.ts'
@@ -12,6 +13,7 @@ export function registerActivityRoutes(
   app: FastifyInstance,
   ctx: TandemContext,
   requirePartner: RequirePartner,
+  limits: PartnerApiLimits = defaultPartnerApiLimits,
 ) {
   const { requireSession } = sessionGuards(ctx)
 
@@ -22,10 +24,13 @@ export function registerActivityRoutes(
     {
       summary: 'Publish that the user is watching or finished a title',
       description:
-        'Friends see the item on the user’s Tandem profile, labelled with the partner’s name. Refused with activity_disabled while the user has partner activity turned off. Items expire after 14 days and only the latest 20 per user are kept; the user can delete any of them in Tandem.',
+        'Friends see the item on the user’s Tandem profile, labelled with the partner’s name. Refused with activity_disabled while the user has partner activity turned off. Items expire after 14 days and only the latest 20 per user are kept; the user can delete any of them in Tandem. Rate-limited per (partner, user) like the other partner APIs: 429 rate_limited with Retry-After.',
       tags: ['partner'],
       security: [{ bearer: [] }],
-      preHandler: requirePartner({ subject: 'user', scope: 'activity.publish' }),
+      preHandler: [
+        requirePartner({ subject: 'user', scope: 'activity.publish' }),
+        partnerRateLimit(ctx.clock, 'activity', limits.rateLimit),
+      ],
       body: PublishActivityBody,
       response: { 201: z.object({ id: z.uuid() }) },
     },

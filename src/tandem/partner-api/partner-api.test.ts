@@ -28,7 +28,7 @@ import { insertFriendship } from '../social/social.repository.ts'
 
 // The Friends and Inbox APIs (DESIGN.md section 5, privacy rules 1-5; SECURITY.md rows 42, 46-50).
 
-const ALL = 'openid recommendations.send friends.app friends.suggest'
+const ALL = 'openid recommendations.send friends.app friends.suggest activity.publish'
 const LIMITS = { rateLimit: { max: 30, windowMs: 60_000 }, senderDailyCap: 6, recipientDailyCap: 3 }
 
 let built: TandemApp
@@ -115,6 +115,16 @@ function recommend(bearer: string, recipients: string[], extra: Record<string, u
     }),
   })
 }
+
+const publish = (bearer: string) =>
+  callPartnerApi(origin, '/partner/v1/activity', bearer, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      kind: 'watching',
+      title: { id: 'tt-2', name: 'Night Train', url: 'https://marquee.example/t/2' },
+    }),
+  })
 
 type Sends = { sends: { id: string; recipient: string; status: string }[] }
 const statuses = (body: unknown) => (body as Sends).sends.map((s) => s.status)
@@ -573,7 +583,20 @@ describe('policy matrix and crawl', () => {
     const routes = [
       { name: 'friends', call: (bearer: string) => friends(bearer) },
       { name: 'recommendations', call: (bearer: string) => recommend(bearer, ['D'.repeat(43)]) },
+      { name: 'activity', call: (bearer: string) => publish(bearer) },
     ]
+    // Every /partner/v1 route that acts for a user with a scope is in this matrix.
+    const spec = (await (await fetch(`${origin}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>
+    }
+    assert.deepEqual(
+      Object.keys(spec.paths)
+        .filter((p) =>
+          ['/partner/v1/friends', '/partner/v1/recommendations', '/partner/v1/activity'].includes(p),
+        )
+        .sort(),
+      ['/partner/v1/activity', '/partner/v1/friends', '/partner/v1/recommendations'],
+    )
     const full = await connect(ALL)
     const noScope = await connect('openid profile')
     const revoked = await connect(ALL)
@@ -601,14 +624,37 @@ describe('policy matrix and crawl', () => {
       .execute()
     await new Promise((resolve) => setTimeout(resolve, 1100)) // the guard caches grant and agreement state for 1 s
 
+    const before = await ledgerCount(full.user.id)
     for (const route of routes) {
       assertError(await route.call(''), 401, 'invalid_token')
+      assertError(await route.call('Bearer not-a-jwt'), 401, 'invalid_token')
       assertError(await route.call(wrongAudience), 401, 'invalid_token')
       assertError(await route.call(noScope.bearer), 403, 'insufficient_scope')
       assertError(await route.call(revoked.bearer), 401, 'invalid_token')
       assertError(await route.call(lapsed.bearer), 403, 'agreement_inactive')
+    }
+    assert.equal(await ledgerCount(full.user.id), before, 'refused calls record nothing')
+    for (const route of routes) {
       assert.ok([200, 201].includes((await route.call(full.bearer)).status), route.name)
     }
+    // Over the rate limit of (client, user, API): 429 rate_limited with Retry-After, nothing recorded.
+    for (const route of routes) {
+      const busy = await connect(ALL)
+      for (let i = 0; i < LIMITS.rateLimit.max; i++) assert.ok((await route.call(busy.bearer)).status < 300)
+      const recorded = await ledgerCount(busy.user.id)
+      const limited = await route.call(busy.bearer)
+      assertError(limited, 429, 'rate_limited')
+      assert.equal(await ledgerCount(busy.user.id), recorded, route.name)
+    }
+    // Activity turned off by the user in Tandem: 403 activity_disabled, nothing stored.
+    const off = await connect(ALL)
+    await db
+      .updateTable('users')
+      .set({ partner_activity_enabled: false })
+      .where('id', '=', off.user.id)
+      .execute()
+    assertError(await publish(off.bearer), 403, 'activity_disabled')
+    assert.equal(await ledgerCount(off.user.id), 0)
     // DPoP mismatch: a key-bound token without its proof, or with a proof for another request.
     const bound = await registerTestPartner(db, clock.now(), { dpop: true, name: 'Bound' })
     const boundConfig = await partnerClient(origin, bound)

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { loadTandemConfig } from './config.ts'
+import { defaultPartnerApiLimits } from './partner-api/limits.ts'
+
+const base = { NODE_ENV: 'test', TANDEM_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }
+
+test('partner API caps and rate limits: defaults unchanged, TANDEM_PARTNER_* override them', () => {
+  assert.deepEqual(loadTandemConfig(base).partnerApiLimits, defaultPartnerApiLimits)
+  assert.deepEqual(defaultPartnerApiLimits, {
+    rateLimit: { max: 60, windowMs: 60_000 },
+    senderDailyCap: 50,
+    recipientDailyCap: 10,
+  })
+  const config = loadTandemConfig({
+    ...base,
+    TANDEM_PARTNER_RATE_LIMIT_MAX: '600',
+    TANDEM_PARTNER_RATE_LIMIT_WINDOW_MS: '10000',
+    TANDEM_PARTNER_SENDER_DAILY_CAP: '5000',
+    TANDEM_PARTNER_RECIPIENT_DAILY_CAP: '0',
+  })
+  assert.deepEqual(config.partnerApiLimits, {
+    rateLimit: { max: 600, windowMs: 10_000 },
+    senderDailyCap: 5000,
+    recipientDailyCap: 0,
+  })
+  assert.throws(
+    () =>
+      loadTandemConfig({ ...base, TANDEM_PARTNER_RATE_LIMIT_MAX: '0', TANDEM_PARTNER_SENDER_DAILY_CAP: 'x' }),
+    /TANDEM_PARTNER_RATE_LIMIT_MAX[\s\S]*TANDEM_PARTNER_SENDER_DAILY_CAP/,
+  )
+})
