@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { systemClock } from '../lib/clock.ts'
 import { openDb } from '../lib/db.ts'
+import { closeOnSignals } from '../lib/http/signals.ts'
 import { createLogger } from '../lib/logger.ts'
 import { migrateToLatest } from '../lib/migrate.ts'
 import { buildTandemApp } from './app.ts'
@@ -39,17 +40,7 @@ export async function startTandem(
   }
 }
 
-/** Stops on SIGTERM / SIGINT after finishing requests and writing buffered clicks. */
-export function closeOnSignals(close: () => Promise<void>): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      )
-    })
-  }
-}
+export { closeOnSignals }
 
 if (import.meta.main) {
   const config = loadTandemConfig()

@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import cookie from '@fastify/cookie'
+import rateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import type { Logger } from 'pino'
+import { type Clock, systemClock } from '../lib/clock.ts'
+import type { Database } from '../lib/db.ts'
+import { crossSiteGuard } from '../lib/http/cross-site.ts'
+import { createHttpApp, type PageFallback } from '../lib/http/server.ts'
+import { SecretBox } from '../lib/secret-box.ts'
+import { registerAccountRoutes } from './accounts/accounts.routes.ts'
+import type { MarqueeConfig } from './config.ts'
+import type { MarqueeContext } from './context.ts'
+import type { MarqueeDatabase } from './db.ts'
+
+export interface MarqueeDeps {
+  config: MarqueeConfig
+  database: Database<MarqueeDatabase>
+  clock?: Clock
+  logger?: Logger
+}
+
+export interface MarqueeApp {
+  app: FastifyInstance
+  ctx: MarqueeContext
+}
+
+/** Assembles Marquee without listening: tests call `app.inject`, main.ts calls `listen`. */
+export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
+  const clock = deps.clock ?? systemClock
+  const db = deps.database.db
+  const { app, setPageFallback } = await createHttpApp({
+    name: 'marquee',
+    title: 'Marquee API',
+    version: '1.0.0',
+    description: 'Marquee first-party API (cookie session), tracked links, event ingest and Tandem webhooks.',
+    logger: deps.logger ?? false,
+    trustProxy: deps.config.env === 'production',
+    health: async () => {
+      await sql`select 1`.execute(db)
+    },
+  })
+  const ctx: MarqueeContext = {
+    config: deps.config,
+    database: deps.database,
+    db,
+    clock,
+    secrets: new SecretBox(deps.config.secretKey),
+    log: deps.logger,
+    watchListeners: [],
+  }
+
+  app.decorateRequest('viewer', undefined)
+  await app.register(cookie)
+  await app.register(rateLimit, { global: false, hook: 'preHandler' })
+  const guard = crossSiteGuard([deps.config.publicOrigin])
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/api/')) await guard(req)
+  })
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
+    return payload
+  })
+
+  registerAccountRoutes(app, ctx)
+  await serveWebClient(app, ctx, setPageFallback)
+  return { app, ctx }
+}
+
+const WEB_CSP = [
+  "default-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "script-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ')
+
+/** Paths the server answers itself; everything else under GET is a page of the React client. */
+const SERVER_PATHS =
+  /^\/(api|r|events|auth|webhooks|posters|\.well-known|healthz|metrics|openapi\.json)(\/|$|\?)/
+
+/** The built React client, with index.html for every page route so deep links load the app. */
+async function serveWebClient(
+  app: FastifyInstance,
+  ctx: MarqueeContext,
+  setPageFallback: (fallback: PageFallback) => void,
+): Promise<void> {
+  const dir = ctx.config.webDir
+  if (!dir || !existsSync(join(dir, 'index.html'))) return
+  await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'] })
+  const isPage = (url: string) => !SERVER_PATHS.test(url)
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (isPage(req.url)) {
+      reply.header('content-security-policy', WEB_CSP)
+      reply.header('x-frame-options', 'DENY')
+      reply.header('x-content-type-options', 'nosniff')
+      reply.header('referrer-policy', 'same-origin')
+    }
+    return payload
+  })
+  setPageFallback(async (req, reply) => {
+    if (req.method !== 'GET' || !isPage(req.url) || /\.[a-z0-9]+$/i.test(req.url.split('?')[0] ?? ''))
+      return false
+    await reply.type('text/html').sendFile('index.html')
+    return true
+  })
+}
