@@ -51,6 +51,7 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
     secrets: new SecretBox(deps.config.secretKey),
     log: deps.logger,
     watchListeners: [],
+    tandem: { clientFor: async () => undefined },
   }
 
   app.decorateRequest('viewer', undefined)

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { TandemPartnerClient } from '../partner-sdk/index.ts'
 import type { Clock } from '../lib/clock.ts'
 import type { Database } from '../lib/db.ts'
 import type { SecretBox } from '../lib/secret-box.ts'
@@ -15,6 +16,15 @@ export interface WatchEvent {
 
 export type WatchListener = (event: WatchEvent) => Promise<void>
 
+/** Marquee's side of the Tandem connection, as the sharing and activity modules need it. */
+export interface TandemLink {
+  /**
+   * A partner-API client acting for this user with the scopes they granted, or undefined when they have
+   * not connected Tandem (or revoked it). Access tokens are refreshed inside the client as needed.
+   */
+  clientFor(userId: string): Promise<{ client: TandemPartnerClient; scopes: string[] } | undefined>
+}
+
 /** What route modules receive from buildApp: configuration and the shared parts, nothing global. */
 export interface MarqueeContext {
   config: MarqueeConfig
@@ -26,4 +36,6 @@ export interface MarqueeContext {
   log: Logger | undefined
   /** Called after a watch starts or finishes (after commit); a failing listener is logged, never fatal. */
   watchListeners: WatchListener[]
+  /** Replaced by the tandem-link module when it is wired; by default nobody is connected. */
+  tandem: TandemLink
 }
