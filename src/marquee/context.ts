@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
-import type { TandemPartnerClient } from '../partner-sdk/index.ts'
 import type { Clock } from '../lib/clock.ts'
 import type { Database } from '../lib/db.ts'
 import type { SecretBox } from '../lib/secret-box.ts'
+import type { TandemPartnerClient } from '../partner-sdk/index.ts'
 import type { MarqueeConfig } from './config.ts'
 import type { Db, MarqueeDatabase } from './db.ts'
 
