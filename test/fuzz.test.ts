@@ -726,6 +726,9 @@ describe('the route list comes from /openapi.json', () => {
       'POST /api/threads/{id}/messages',
       'POST /api/threads/{id}/read',
       'GET /l/{id}',
+      'GET /api/partners/mutes',
+      'POST /api/partners/{clientId}/mute',
+      'DELETE /api/partners/{clientId}/mute',
     ]) {
       assert.ok(listed.has(route), `${route} is missing from /openapi.json`)
     }

@@ -148,6 +148,8 @@ test('a partner message arrives live, labelled and shimmed; Ben mutes the partne
   assert.equal(await messageList(page).getByTestId('title-card').count(), 1)
   await page.reload()
   await messageList(page).getByTestId('title-card').first().waitFor()
+  // After the reload the switch shows the server's state: still muted.
+  await messageList(page).getByTestId('partner-muted').getByText('You muted Marquee').waitFor()
   assert.equal(await messageList(page).getByTestId('message').count(), count)
   assert.equal(await messageList(page).getByText('Arrival').count(), 0)
 

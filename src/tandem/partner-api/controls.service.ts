@@ -30,6 +30,23 @@ export async function unmutePartner(db: Db, userId: string, clientId: string): P
     .execute()
 }
 
+/** The partners the user muted, newest first, with the name they see them under. */
+export async function listMutedPartners(db: Db, userId: string) {
+  const rows = await db
+    .selectFrom('partner_mutes')
+    .innerJoin('partner_apps', 'partner_apps.client_id', 'partner_mutes.client_id')
+    .select(['partner_mutes.client_id', 'partner_apps.name', 'partner_mutes.created_at'])
+    .where('partner_mutes.user_id', '=', userId)
+    .orderBy('partner_mutes.created_at', 'desc')
+    .orderBy('partner_mutes.client_id')
+    .execute()
+  return rows.map((r) => ({
+    clientId: r.client_id,
+    name: r.name,
+    mutedAt: new Date(r.created_at).toISOString(),
+  }))
+}
+
 export async function isPartnerMuted(db: Db, userId: string, clientId: string): Promise<boolean> {
   const row = await db
     .selectFrom('partner_mutes')

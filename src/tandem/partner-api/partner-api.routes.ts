@@ -6,7 +6,13 @@ import { actorOf, sessionGuards } from '../accounts/session.ts'
 import type { TandemContext } from '../context.ts'
 import { IDEMPOTENCY_KEY_RE } from '../messaging/idempotency.ts'
 import { coveredScopes } from '../partners/agreements.service.ts'
-import { mutePartner, recipientControls, reportPartnerMessage, unmutePartner } from './controls.service.ts'
+import {
+  listMutedPartners,
+  mutePartner,
+  recipientControls,
+  reportPartnerMessage,
+  unmutePartner,
+} from './controls.service.ts'
 import { listDailyCounts } from './counts.service.ts'
 import { listPartnerFriends } from './friends.service.ts'
 import type { RequirePartner } from './guard.ts'
@@ -16,6 +22,7 @@ import {
   DailyCountsResponse,
   FriendsResponse,
   MessageParams,
+  MutedPartnersResponse,
   PartnerParams,
   RecipientControlsResponse,
   RecommendationBody,
@@ -133,6 +140,20 @@ export function registerPartnerApiRoutes(
       if (result.replayed) reply.header('idempotent-replayed', 'true')
       return reply.code(result.status).send(result.body)
     },
+  )
+
+  addRoute(
+    app,
+    'GET',
+    '/api/partners/mutes',
+    {
+      summary: 'The partners I muted: their messages no longer reach me',
+      tags: ['partner controls'],
+      security: [{ session: [] }],
+      preHandler: requireSession,
+      response: { 200: MutedPartnersResponse, 401: ErrorSchema },
+    },
+    async (req) => ({ mutes: await listMutedPartners(ctx.db, actorOf(req).userId) }),
   )
 
   addRoute(

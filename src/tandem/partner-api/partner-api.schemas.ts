@@ -98,3 +98,12 @@ export const DailyCountsResponse = z.object({
   ),
 })
 export const RecipientControlsResponse = z.object({ muted: z.number(), reports: z.number() })
+export const MutedPartnersResponse = z.object({
+  mutes: z.array(
+    z.object({
+      clientId: z.string().describe('the partner app'),
+      name: z.string().describe('its name, shown as text'),
+      mutedAt: z.string().describe('when the user muted it (ISO 8601)'),
+    }),
+  ),
+})

@@ -373,9 +373,24 @@ describe('Inbox API', () => {
     const ben = await appUser()
     await befriend(ana.user, ben)
     const cookie = await login(ben)
+    const mutes = async (c = cookie) => {
+      const res = await firstParty(c, '/api/partners/mutes')
+      return { status: res.status, body: (await res.json()) as { mutes: unknown[] } }
+    }
+    assert.deepEqual(await mutes(), { status: 200, body: { mutes: [] } })
     assert.equal((await firstParty(cookie, `/api/partners/${partner.clientId}/mute`, 'POST')).status, 204)
+    // Muting twice keeps the first time; the list survives a reload (it is the server's).
+    assert.equal((await firstParty(cookie, `/api/partners/${partner.clientId}/mute`, 'POST')).status, 204)
+    assert.deepEqual(await mutes(), {
+      status: 200,
+      body: { mutes: [{ clientId: partner.clientId, name: 'Marquee', mutedAt: clock.now().toISOString() }] },
+    })
+    assert.deepEqual((await mutes(await login(ana.user))).body, { mutes: [] }, 'only my own mutes')
+    const anonymous = await fetch(`${origin}/api/partners/mutes`)
+    assert.equal(anonymous.status, 401)
     assert.deepEqual(statuses((await recommend(ana.bearer, [ben.appId])).body), ['not_delivered'])
     assert.equal((await firstParty(cookie, `/api/partners/${partner.clientId}/mute`, 'DELETE')).status, 204)
+    assert.deepEqual((await mutes()).body, { mutes: [] })
     assert.deepEqual(statuses((await recommend(ana.bearer, [ben.appId])).body), ['sent'])
     assert.equal((await firstParty(cookie, '/api/partners/no-such-partner/mute', 'POST')).status, 404)
 

@@ -11,6 +11,7 @@ import type {
   LedgerVerification,
   Me,
   Message,
+  MutedPartner,
   NewAgreements,
   NewPartner,
   Partner,
@@ -80,6 +81,8 @@ export const api = {
       body: { seq },
     }),
 
+  partnerMutes: (signal?: AbortSignal) =>
+    request<{ mutes: MutedPartner[] }>('GET', '/api/partners/mutes', { signal }),
   mutePartner: (clientId: string) => request<void>('POST', path('/api/partners/:id/mute', clientId)),
   unmutePartner: (clientId: string) => request<void>('DELETE', path('/api/partners/:id/mute', clientId)),
   reportMessage: (messageId: string, reason: string) =>

@@ -77,6 +77,13 @@ export interface ActivityItem {
   createdAt: string
 }
 
+/** A partner the user muted: its messages no longer reach them. */
+export interface MutedPartner {
+  clientId: string
+  name: string
+  mutedAt: string
+}
+
 export type RealtimeFrame =
   | { type: 'hello'; userId: string }
   | { type: 'pong' }
@@ -227,6 +234,8 @@ export interface Compliance {
   reports: { everyDays: number | null; due: ReportPeriod[] }
   deletionReceipts: { outstanding: number; overdue: number; received: number }
   grants: { active: number; revoked: number }
+  /** Users who muted the partner, and reports about messages it sent. */
+  recipientControls: { muted: number; reports: number }
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed'

@@ -3,10 +3,12 @@ import { ApiError, setUnauthenticatedHandler } from '../api/http.ts'
 import type { Me } from '../api/types.ts'
 import { navigate, paths } from '../lib/router.tsx'
 import { appStore, emptyInbox, emptySocial } from './app-state.ts'
+import { clearPartnerMutes, loadPartnerMutes } from './partner-mutes.ts'
 import { startSync, stopSync } from './sync.ts'
 
 function signedOut(): void {
   stopSync()
+  clearPartnerMutes()
   appStore.set((s) => ({
     ...s,
     session: { status: 'anonymous' },
@@ -19,6 +21,7 @@ function signedOut(): void {
 export function signedIn(me: Me): void {
   appStore.set((s) => ({ ...s, session: { status: 'signed-in', me } }))
   startSync()
+  void loadPartnerMutes()
 }
 
 export function updateMe(me: Me): void {
