@@ -94,6 +94,7 @@ test('admin: register a partner, make its agreement, end it', {
   await page.getByTestId('partner-name').getByText('Marquee', { exact: true }).waitFor()
   const compliance = page.getByTestId('compliance')
   await compliance.getByTestId('agreement-state').getByText('Out of agreement').waitFor()
+  await compliance.getByTestId('recipient-controls').getByText('Users who muted it').waitFor()
   await page.getByTestId('registration').getByText('marquee-2026').waitFor()
   assert.equal(await page.getByText(secret).count(), 0, 'the secret is not shown again')
 
@@ -173,4 +174,6 @@ test('admin: register a partner, make its agreement, end it', {
   await page.getByRole('link', { name: 'Admin console' }).click()
   await row.getByText('Out of agreement').waitFor()
   await row.getByText('1 failure').waitFor()
+  // No one muted or reported this partner yet.
+  await row.getByTestId('recipient-controls-cell').getByText('None').waitFor()
 })

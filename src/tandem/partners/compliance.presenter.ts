@@ -27,4 +27,5 @@ export const presentCompliance = (s: ComplianceSummary) => ({
   },
   deletionReceipts: s.deletionReceipts,
   grants: s.grants,
+  recipientControls: s.recipientControls,
 })

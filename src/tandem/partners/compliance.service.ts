@@ -6,8 +6,10 @@ import { type AgreementStatus, agreementStatus } from './agreements.service.ts'
 import {
   countDeletionReceipts,
   countGrants,
+  countRecipientControls,
   type DeletionReceiptCounts,
   type GrantCounts,
+  type RecipientControlCounts,
 } from './compliance.repository.ts'
 import type { PartnerApp } from './partners.repository.ts'
 import { getPartner, listPartners } from './partners.service.ts'
@@ -50,6 +52,7 @@ export interface ComplianceSummary {
   reports: { everyDays: number | null; due: ReportPeriod[] }
   deletionReceipts: DeletionReceiptCounts
   grants: GrantCounts
+  recipientControls: RecipientControlCounts
 }
 
 const noReports: ReceivedReportsLookup = async () => []
@@ -68,10 +71,11 @@ export async function allPartnersCompliance(db: Db, deps: ComplianceDeps): Promi
 async function summarize(db: Db, deps: ComplianceDeps, partners: PartnerApp[]): Promise<ComplianceSummary[]> {
   const now = deps.clock.now()
   const ids = partners.map((p) => p.client_id)
-  const [agreements, receipts, grants] = await Promise.all([
+  const [agreements, receipts, grants, controls] = await Promise.all([
     selectAgreements(db, { clientIds: ids }),
     countDeletionReceipts(db, ids, now),
     countGrants(db, ids),
+    countRecipientControls(db, ids),
   ])
   const lookup = deps.findReceivedReports ?? noReports
   return Promise.all(
@@ -86,6 +90,7 @@ async function summarize(db: Db, deps: ComplianceDeps, partners: PartnerApp[]): 
         reports: reportSchedule(own, now, await lookup(db, partner.client_id)),
         deletionReceipts: receipts.get(partner.client_id) ?? { outstanding: 0, overdue: 0, received: 0 },
         grants: grants.get(partner.client_id) ?? { active: 0, revoked: 0 },
+        recipientControls: controls.get(partner.client_id) ?? { muted: 0, reports: 0 },
       }
     }),
   )

@@ -84,6 +84,7 @@ describe('compliance (story 8)', () => {
       reports: { everyDays: 14, due: [{ ...first, status: 'due' }] },
       deletionReceipts: { outstanding: 0, overdue: 0, received: 0 },
       grants: { active: 0, revoked: 0 },
+      recipientControls: { muted: 0, reports: 0 },
     })
 
     t.clock.set('2026-03-18T00:00:00Z')
@@ -176,6 +177,42 @@ describe('compliance (story 8)', () => {
     const res = (await compliance('counted')).json()
     assert.deepEqual(res.deletionReceipts, { outstanding: 3, overdue: 2, received: 1 })
     assert.deepEqual(res.grants, { active: 2, revoked: 1 })
+    assert.deepEqual(res.recipientControls, { muted: 0, reports: 0 })
+  })
+
+  test('recipient controls: users who muted the partner and reports about its messages', async () => {
+    await partnerWithAgreement('controlled', { apis: ['inbox'], validUntil: '2027-01-01' })
+    const [u1, u2, u3] = [await t.makeUser(), await t.makeUser(), await t.makeUser()]
+    const now = t.clock.now()
+    await t.db
+      .insertInto('partner_mutes')
+      .values([u1, u2].map((u) => ({ user_id: u.id, client_id: 'controlled', created_at: now })))
+      .execute()
+    await t.db
+      .insertInto('partner_abuse_reports')
+      .values(
+        [u1, u2, u3].map((u, i) => ({
+          id: newId(),
+          user_id: u.id,
+          client_id: 'controlled',
+          message_id: null,
+          reason: ['spam', 'offensive', 'other'][i]!,
+          created_at: now,
+        })),
+      )
+      .execute()
+    assert.deepEqual((await compliance('controlled')).json().recipientControls, { muted: 2, reports: 3 })
+    const overview = (await t.as(admin, { method: 'GET', url: '/api/admin/compliance' })).json()
+    assert.deepEqual(
+      overview.partners.find((p: { clientId: string }) => p.clientId === 'controlled').recipientControls,
+      { muted: 2, reports: 3 },
+    )
+    // The same counts as the recipient-controls endpoint.
+    const controls = await t.as(admin, {
+      method: 'GET',
+      url: '/api/admin/partners/controlled/recipient-controls',
+    })
+    assert.deepEqual(controls.json(), { muted: 2, reports: 3 })
   })
 
   test('the overview has every partner; an unknown partner is 404', async () => {

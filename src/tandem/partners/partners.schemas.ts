@@ -172,4 +172,7 @@ export const ComplianceSchema = z.object({
     .object({ outstanding: z.int(), overdue: z.int(), received: z.int() })
     .describe('outstanding: not yet received; overdue: the outstanding ones past their due date'),
   grants: z.object({ active: z.int(), revoked: z.int() }),
+  recipientControls: z
+    .object({ muted: z.int(), reports: z.int() })
+    .describe('muted: users who muted the partner; reports: reports filed about messages it sent'),
 })

@@ -73,6 +73,16 @@ function WebhooksCell({ failed }: { failed: number | null }) {
   )
 }
 
+function RecipientControlsCell({ compliance }: { compliance: Compliance }) {
+  const { muted, reports } = compliance.recipientControls
+  if (muted === 0 && reports === 0) return <span className="muted">None</span>
+  return (
+    <span>
+      {muted} muted, {reports} reported
+    </span>
+  )
+}
+
 function PartnersTable({ rows }: { rows: PartnerOverview[] }) {
   return (
     <div className="table-wrap">
@@ -84,6 +94,7 @@ function PartnersTable({ rows }: { rows: PartnerOverview[] }) {
             <th scope="col">Agreement</th>
             <th scope="col">Reports</th>
             <th scope="col">Deletion receipts</th>
+            <th scope="col">Muted / reported</th>
             <th scope="col">Webhooks</th>
           </tr>
         </thead>
@@ -115,6 +126,9 @@ function PartnersTable({ rows }: { rows: PartnerOverview[] }) {
                 </td>
                 <td>
                   <ReceiptsCell compliance={c} />
+                </td>
+                <td data-testid="recipient-controls-cell">
+                  <RecipientControlsCell compliance={c} />
                 </td>
                 <td>
                   <WebhooksCell failed={failedWebhooks} />
@@ -161,6 +175,16 @@ export function AdminPage() {
             label="Receipts overdue"
             value={rows.reduce((n, r) => n + r.compliance.deletionReceipts.overdue, 0)}
             tone="bad"
+          />
+          <Tile
+            label="Users who muted a partner"
+            value={rows.reduce((n, r) => n + r.compliance.recipientControls.muted, 0)}
+            tone="warn"
+          />
+          <Tile
+            label="Partner messages reported"
+            value={rows.reduce((n, r) => n + r.compliance.recipientControls.reports, 0)}
+            tone="warn"
           />
           <Tile
             label="Webhook failures"

@@ -19,7 +19,7 @@ function Stat({ label, value, tone }: { label: string; value: number; tone?: 'ba
   )
 }
 
-/** Whether a partner keeps its agreement: in force or not, reports owed, deletion receipts, grants. */
+/** Whether a partner keeps its agreement: in force or not, reports owed, deletion receipts, grants, mutes and reports. */
 export function ComplianceSection({ compliance }: { compliance: Compliance }) {
   const { due, late } = reportCounts(compliance)
   const periods = [...compliance.reports.due].reverse()
@@ -44,6 +44,13 @@ export function ComplianceSection({ compliance }: { compliance: Compliance }) {
         <Stat label="Receipts received" value={compliance.deletionReceipts.received} />
         <Stat label="Users connected" value={compliance.grants.active} />
         <Stat label="Grants revoked" value={compliance.grants.revoked} />
+      </dl>
+
+      <h3 className="subheading">Recipient controls</h3>
+      <p className="muted">People who muted this partner's messages, and reports about messages it sent.</p>
+      <dl className="stats" data-testid="recipient-controls">
+        <Stat label="Users who muted it" value={compliance.recipientControls.muted} tone="bad" />
+        <Stat label="Messages reported" value={compliance.recipientControls.reports} tone="bad" />
       </dl>
 
       <h3 className="subheading">Reports</h3>
