@@ -15,6 +15,8 @@ import { registerAccountRoutes } from './accounts/accounts.routes.ts'
 import type { MarqueeConfig } from './config.ts'
 import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
+import { registerTandemLink } from './tandem-link/index.ts'
+import { registerEventRoutes } from './events/events.routes.ts'
 
 export interface MarqueeDeps {
   config: MarqueeConfig
@@ -67,6 +69,8 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
   })
 
   registerAccountRoutes(app, ctx)
+  await registerTandemLink(app, ctx)
+  registerEventRoutes(app, ctx)
   await serveWebClient(app, ctx, setPageFallback)
   return { app, ctx }
 }

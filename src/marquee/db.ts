@@ -40,12 +40,102 @@ export interface WatchHistoryTable {
   finished_at: Timestamp | null
 }
 
+/** POST /api/shares answered once per (sender, Idempotency-Key). */
+export interface ShareRequestsTable {
+  user_id: string
+  key: string
+  request_hash: string
+  status: number
+  response: ColumnType<unknown, string, string>
+  created_at: Timestamp
+}
+
+/** One send: one recipient of a share, with its tracked-link token. */
+export interface SharesTable {
+  id: string
+  sender_id: string
+  title_id: string
+  interface: string
+  surface: string
+  variant: string
+  recipient_type: string
+  recipient: string | null
+  channel: string | null
+  token: string
+  status: string
+  tandem_send_id: string | null
+  created_at: Timestamp
+  delivered_at: Timestamp | null
+}
+
+export interface EventsTable {
+  id: string
+  type: string
+  send_id: string
+  occurred_at: Timestamp
+  received_at: Timestamp
+  sender_id: string | null
+  title_id: string | null
+  interface: string | null
+  surface: string | null
+  variant: string | null
+  recipient_type: string | null
+  click_class: string | null
+  rolled_up: boolean
+}
+
+export interface ConfirmedSendsTable {
+  send_id: string
+  late: boolean
+}
+
+/** A UTC calendar day, 'YYYY-MM-DD' (select `day::text`: PGlite returns a Date otherwise). */
+type Day = ColumnType<string, string, string>
+
+export interface ShareRollupsTable {
+  day: Day
+  interface: string
+  surface: string
+  variant: string
+  recipient_type: string
+  sends: Generated<number>
+  clicks: Generated<number>
+  unique_clicks: Generated<number>
+  clicked_human: Generated<number>
+  clicked_preview_fetch: Generated<number>
+  clicked_scanner: Generated<number>
+  clicked_unknown: Generated<number>
+}
+
+export interface ShareRollupsLateTable extends Omit<ShareRollupsTable, 'sends'> {
+  arrived_day: Day
+}
+
+export interface SenderDailySendsTable {
+  day: Day
+  sender_id: string
+  interface: string
+  surface: string
+  variant: string
+  recipient_type: string
+  sends: Generated<number>
+  clicks: Generated<number>
+  unique_clicks: Generated<number>
+}
+
 /** Every Marquee table; modules add theirs here with their migration. */
 export interface MarqueeDatabase {
   users: UsersTable
   sessions: SessionsTable
   titles: TitlesTable
   watch_history: WatchHistoryTable
+  share_requests: ShareRequestsTable
+  shares: SharesTable
+  events: EventsTable
+  confirmed_sends: ConfirmedSendsTable
+  share_rollups: ShareRollupsTable
+  share_rollups_late: ShareRollupsLateTable
+  sender_daily_sends: SenderDailySendsTable
 }
 
 export type Db = Kysely<MarqueeDatabase> | Transaction<MarqueeDatabase>

@@ -90,7 +90,9 @@ export interface FuzzWorld {
 export async function createFuzzer(world: FuzzWorld) {
   // Routes, from the OpenAPI document the server publishes.
 
-  const openapi = (await world.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+  const document = await world.app.inject({ method: 'GET', url: '/openapi.json' })
+  assert.equal(document.statusCode, 200, `/openapi.json failed: ${document.body}`)
+  const openapi = document.json() as {
     paths: Record<
       string,
       Record<

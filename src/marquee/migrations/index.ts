@@ -1,6 +1,8 @@
 import type { Migrations } from '../../lib/migrate.ts'
 import * as m0001 from './0001_core.ts'
+import * as m0004 from './0004_sharing.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
+  '0004_sharing': m0004,
 }
