@@ -15,7 +15,6 @@ import { registerAccountRoutes } from './accounts/accounts.routes.ts'
 import type { MarqueeConfig } from './config.ts'
 import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
-import { registerTandemLink } from './tandem-link/index.ts'
 import { registerEventRoutes } from './events/events.routes.ts'
 
 export interface MarqueeDeps {
@@ -69,7 +68,6 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
   })
 
   registerAccountRoutes(app, ctx)
-  await registerTandemLink(app, ctx)
   registerEventRoutes(app, ctx)
   await serveWebClient(app, ctx, setPageFallback)
   return { app, ctx }
