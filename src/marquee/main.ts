@@ -6,11 +6,14 @@ import { createLogger } from '../lib/logger.ts'
 import { migrateToLatest } from '../lib/migrate.ts'
 import { buildMarqueeApp } from './app.ts'
 import { loadMarqueeConfig, type MarqueeConfig } from './config.ts'
+import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
 import { migrations } from './migrations/index.ts'
 
 export interface RunningMarquee {
   url: string
+  /** The running app's shared parts, for the demo script. */
+  ctx: MarqueeContext
   close: () => Promise<void>
 }
 
@@ -23,13 +26,14 @@ export async function startMarquee(
   if (options.resetDemo && !config.databaseUrl) rmSync(config.dataDir, { recursive: true, force: true })
   const database = await openDb<MarqueeDatabase>({ url: config.databaseUrl, dataDir: config.dataDir })
   await migrateToLatest(database.db as never, migrations)
-  const { app } = await buildMarqueeApp({ config, database, logger })
+  const { app, ctx } = await buildMarqueeApp({ config, database, logger })
   await app.listen({ host: config.host, port: config.port })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   let closing: Promise<void> | undefined
   return {
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`,
+    ctx,
     close: () => {
       closing ??= app.close().then(() => database.close())
       return closing

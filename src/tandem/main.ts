@@ -7,12 +7,15 @@ import { createLogger } from '../lib/logger.ts'
 import { migrateToLatest } from '../lib/migrate.ts'
 import { buildTandemApp } from './app.ts'
 import { loadTandemConfig, type TandemConfig } from './config.ts'
+import type { TandemContext } from './context.ts'
 import type { TandemDatabase } from './db.ts'
 import { seedTandemDemo } from './demo.ts'
 import { migrations } from './migrations/index.ts'
 
 export interface RunningTandem {
   url: string
+  /** The running app's shared parts, for the demo script. */
+  ctx: TandemContext
   close: () => Promise<void>
 }
 
@@ -26,13 +29,14 @@ export async function startTandem(
   const database = await openDb<TandemDatabase>({ url: config.databaseUrl, dataDir: config.dataDir })
   await migrateToLatest(database.db as never, migrations)
   if (config.demo) await seedTandemDemo(database.db, systemClock, config.publicOrigin, options.progress)
-  const { app } = await buildTandemApp({ config, database, logger })
+  const { app, ctx } = await buildTandemApp({ config, database, logger })
   await app.listen({ host: config.host, port: config.port })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   let closing: Promise<void> | undefined
   return {
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`,
+    ctx,
     close: () => {
       closing ??= app.close().then(() => database.close())
       return closing
