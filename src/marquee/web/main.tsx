@@ -1,16 +1,12 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
+import { App } from './app/app.tsx'
+import { bootSession } from './state/session.ts'
+import './styles.css'
 
-function App() {
-  return (
-    <main>
-      <h1>Marquee</h1>
-    </main>
-  )
-}
-
-createRoot(document.getElementById('root') as HTMLElement).render(
+createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />
   </StrictMode>,
 )
+void bootSession()

@@ -1,0 +1,72 @@
+import { newIdempotencyKey, request } from './http.ts'
+import type {
+  BrowseRow,
+  Genre,
+  HistoryEntry,
+  Me,
+  ShareRequest,
+  ShareResult,
+  TandemFriends,
+  TandemStatus,
+  Title,
+  TitleDetail,
+  Watch,
+} from './types.ts'
+
+const path = (template: string, id: string) => template.replace(':id', encodeURIComponent(id))
+
+const query = (params: Record<string, string | number | undefined>) => {
+  const pairs = Object.entries(params).filter((p): p is [string, string | number] => p[1] !== undefined)
+  return pairs.length > 0 ? `?${new URLSearchParams(pairs.map(([k, v]) => [k, String(v)]))}` : ''
+}
+
+/** Where "Connect with Tandem" sends the browser; Marquee redirects on to Tandem's consent screen. */
+export function tandemConnectUrl(returnTo: string, scopes?: string[]): string {
+  return `/auth/tandem/start${query({ scopes: scopes?.join(' '), returnTo })}`
+}
+
+export const api = {
+  me: () => request<{ user: Me }>('GET', '/api/me', { expectUnauthenticated: true }),
+  signUp: (body: { username: string; displayName: string; password: string }) =>
+    request<{ user: Me }>('POST', '/api/signup', { body, expectUnauthenticated: true }),
+  logIn: (body: { username: string; password: string }) =>
+    request<{ user: Me }>('POST', '/api/login', { body, expectUnauthenticated: true }),
+  logOut: () => request<void>('POST', '/api/logout', { expectUnauthenticated: true }),
+  updateMe: (body: { displayName?: string; shareHistoryWithFriends?: boolean }) =>
+    request<{ user: Me }>('PATCH', '/api/me', { body }),
+
+  browse: (signal?: AbortSignal) => request<{ rows: BrowseRow[] }>('GET', '/api/browse', { signal }),
+  titles: (params: { genre?: string; cursor?: string; limit?: number }, signal?: AbortSignal) =>
+    request<{ titles: Title[]; nextCursor: string | null }>('GET', `/api/titles${query(params)}`, {
+      signal,
+    }),
+  search: (q: string, signal?: AbortSignal) =>
+    request<{ titles: Title[] }>('GET', `/api/search${query({ q })}`, { signal }),
+  title: (id: string, signal?: AbortSignal) =>
+    request<{ title: TitleDetail; becauseYouWatched: Title[]; friendsMightLike: Title[] }>(
+      'GET',
+      path('/api/titles/:id', id),
+      { signal },
+    ),
+  genres: (signal?: AbortSignal) => request<{ genres: Genre[] }>('GET', '/api/genres', { signal }),
+  play: (id: string) => request<{ watch: Watch }>('POST', path('/api/titles/:id/play', id)),
+  progress: (id: string, positionSeconds: number) =>
+    request<{ watch: Watch }>('POST', path('/api/titles/:id/progress', id), {
+      body: { positionSeconds: Math.round(positionSeconds) },
+    }),
+  history: (signal?: AbortSignal) => request<{ history: HistoryEntry[] }>('GET', '/api/history', { signal }),
+  forget: (titleId: string) => request<void>('DELETE', path('/api/history/:id', titleId)),
+
+  tandem: (signal?: AbortSignal) => request<{ tandem: TandemStatus }>('GET', '/api/tandem', { signal }),
+  disconnectTandem: () => request<void>('DELETE', '/api/tandem'),
+  tandemFriends: (signal?: AbortSignal) => request<TandemFriends>('GET', '/api/tandem/friends', { signal }),
+  setActivity: (enabled: boolean) =>
+    request<{ activity: TandemStatus['activity'] }>('PUT', '/api/tandem/activity', { body: { enabled } }),
+
+  experiments: () => request<{ assignments: Record<string, string> }>('GET', '/api/experiments'),
+  share: (body: ShareRequest, idempotencyKey = newIdempotencyKey()) =>
+    request<{ shares: ShareResult[] }>('POST', '/api/shares', {
+      body,
+      headers: { 'idempotency-key': idempotencyKey },
+    }),
+}
