@@ -16,6 +16,7 @@ import type { MarqueeConfig } from './config.ts'
 import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
 import { registerEventRoutes } from './events/events.routes.ts'
+import { registerExperimentRoutes } from './experiments/experiments.routes.ts'
 
 export interface MarqueeDeps {
   config: MarqueeConfig
@@ -69,6 +70,7 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
 
   registerAccountRoutes(app, ctx)
   registerEventRoutes(app, ctx)
+  registerExperimentRoutes(app, ctx)
   await serveWebClient(app, ctx, setPageFallback)
   return { app, ctx }
 }
