@@ -110,7 +110,10 @@ export interface LinksTable {
 export interface LinkClicksTable {
   id: Generated<number>
   link_id: string
+  /** The first click of the flush this row aggregates. */
   clicked_at: Timestamp
+  /** How many clicks on the link the flush saw (one row per link per flush; sum it to count clicks). */
+  clicks: Generated<number>
 }
 
 type Json<T> = ColumnType<T, string, string>

@@ -90,6 +90,48 @@ describe('link shim', () => {
     assert.equal(await countClicks(t.db, id), 5)
   })
 
+  test('a flush writes one row per link with its count, stamped with the first click; a failed write is retried', async () => {
+    const a = await sentLink('https://example.org/agg-a')
+    const b = await sentLink('https://example.org/agg-b')
+    const start = t.clock.now()
+    const recorder = new ClickRecorder(t.db, t.clock, 60_000)
+    for (let i = 0; i < 7; i++) recorder.record(a.id)
+    for (let i = 0; i < 2; i++) recorder.record(b.id)
+    assert.equal(recorder.pending, 9)
+    await recorder.flush()
+    assert.equal(recorder.pending, 0)
+    const rows = await t.db
+      .selectFrom('link_clicks')
+      .select(['link_id', 'clicks', 'clicked_at'])
+      .where('link_id', 'in', [a.id, b.id])
+      .orderBy('clicks', 'desc')
+      .execute()
+    assert.deepEqual(
+      rows.map((r) => [r.link_id, r.clicks]),
+      [
+        [a.id, 7],
+        [b.id, 2],
+      ],
+    )
+    assert.ok(rows.every((r) => new Date(r.clicked_at).getTime() >= start.getTime()))
+    recorder.record(a.id)
+    await recorder.flush()
+    assert.equal(await countClicks(t.db, a.id), 8, 'rows of several flushes add up')
+
+    // A write that fails keeps its clicks, merged with those recorded since, for the next flush.
+    const broken = new ClickRecorder(t.db, t.clock, 60_000)
+    broken.record(b.id)
+    broken.record('no-such-link-aaaaaaaaaaaa')
+    await broken.flush()
+    assert.equal(broken.pending, 2, 'the foreign key refused the batch; nothing is lost')
+    broken.record(b.id)
+    assert.equal(broken.pending, 3)
+    await broken.flush()
+    assert.equal(broken.pending, 3, 'still refused, still kept')
+    assert.equal(await countClicks(t.db, b.id), 2, 'a refused batch writes nothing')
+    await broken.close()
+  })
+
   test('over real HTTP the shim answers from its fast path: 302 and count, HEAD uncounted, 404 in the error shape', async () => {
     await t.app.listen({ host: '127.0.0.1', port: 0 })
     const port = (t.app.server.address() as { port: number }).port

@@ -1,19 +1,20 @@
 import { sql } from 'kysely'
 import type { Db } from '../db.ts'
+import type { ClickRow } from './links.repository.ts'
 
 /**
- * Counts a batch of shim clicks on partner-sent cards into Tandem's own daily counts: every click adds
+ * Counts a batch of shim clicks (one row per link, with its count) on partner-sent cards into Tandem's own daily counts: every click adds
  * to `clicks`, the first click of a send also to `unique_clicks`, on the row of the send's day and
  * context. Runs in the transaction that inserts the clicks, so a retried batch never counts twice.
  */
-export async function countPartnerClicks(trx: Db, clicks: { link_id: string; clicked_at: Date }[]) {
+export async function countPartnerClicks(trx: Db, rows: ClickRow[]) {
   const perLink = new Map<string, { count: number; first: Date }>()
-  for (const click of clicks) {
-    const seen = perLink.get(click.link_id)
-    if (!seen) perLink.set(click.link_id, { count: 1, first: click.clicked_at })
+  for (const row of rows) {
+    const seen = perLink.get(row.link_id)
+    if (!seen) perLink.set(row.link_id, { count: row.clicks, first: row.clicked_at })
     else {
-      seen.count++
-      if (click.clicked_at < seen.first) seen.first = click.clicked_at
+      seen.count += row.clicks
+      if (row.clicked_at < seen.first) seen.first = row.clicked_at
     }
   }
   if (perLink.size === 0) return
