@@ -123,6 +123,25 @@ export interface SenderDailySendsTable {
   unique_clicks: Generated<number>
 }
 
+/** A version of the biweekly report as Marquee released it (signed). */
+export interface ReportVersionsTable {
+  id: string
+  period_start: Day
+  period_end: Day
+  status: 'provisional' | 'final'
+  supersedes: string | null
+  jws: string
+  created_at: Timestamp
+}
+
+/** ε spent on one UTC day of data by one release. */
+export interface PrivacyBudgetLedgerTable {
+  release_id: string
+  day: Day
+  epsilon: number
+  created_at: Timestamp
+}
+
 /** Every Marquee table; modules add theirs here with their migration. */
 export interface MarqueeDatabase {
   users: UsersTable
@@ -136,6 +155,8 @@ export interface MarqueeDatabase {
   share_rollups: ShareRollupsTable
   share_rollups_late: ShareRollupsLateTable
   sender_daily_sends: SenderDailySendsTable
+  report_versions: ReportVersionsTable
+  privacy_budget_ledger: PrivacyBudgetLedgerTable
 }
 
 export type Db = Kysely<MarqueeDatabase> | Transaction<MarqueeDatabase>
