@@ -60,8 +60,11 @@ export const api = {
   tandem: (signal?: AbortSignal) => request<{ tandem: TandemStatus }>('GET', '/api/tandem', { signal }),
   disconnectTandem: () => request<void>('DELETE', '/api/tandem'),
   tandemFriends: (signal?: AbortSignal) => request<TandemFriends>('GET', '/api/tandem/friends', { signal }),
-  setActivity: (enabled: boolean) =>
-    request<{ activity: TandemStatus['activity'] }>('PUT', '/api/tandem/activity', { body: { enabled } }),
+  /** On without `activity.publish` granted answers 409 consent_required; Tandem's consent returns to `returnTo`. */
+  setActivity: (enabled: boolean, returnTo?: string) =>
+    request<{ activity: TandemStatus['activity'] }>('PUT', '/api/tandem/activity', {
+      body: { enabled, ...(returnTo && { returnTo }) },
+    }),
 
   experiments: () => request<{ assignments: Record<string, string> }>('GET', '/api/experiments'),
   share: (body: ShareRequest, idempotencyKey = newIdempotencyKey()) =>

@@ -32,7 +32,12 @@ export interface Watch {
 }
 
 /** A title page's title; the server may add fields (cast, the viewer's watch), read when present. */
-export type TitleDetail = Title & { watch?: Watch | null }
+export type TitleDetail = Title & {
+  watch?: Watch | null
+  genreNames?: string[]
+  kind?: string
+  seasons?: number | null
+}
 
 export interface BrowseRow {
   id: string

@@ -1,7 +1,7 @@
 import { useCallback } from 'react'
 import { api } from '../api/endpoints.ts'
 import type { BrowseRow, Title, Watch } from '../api/types.ts'
-import { formatRuntime, percent } from '../lib/format.ts'
+import { formatRuntime, genreLabel, percent } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { useResource } from '../lib/use-resource.ts'
@@ -26,7 +26,7 @@ function Hero({ title }: { title: Title }) {
           {title.name}
         </h2>
         <p className="muted">
-          {title.year} · {formatRuntime(title.runtimeMinutes)} · {title.genres.join(', ')}
+          {title.year} · {formatRuntime(title.runtimeMinutes)} · {title.genres.map(genreLabel).join(', ')}
         </p>
         <p className="hero-synopsis">{title.synopsis}</p>
         <div className="actions">

@@ -37,3 +37,11 @@ export function initials(name: string): string {
 
 export const percent = (part: number, whole: number) =>
   whole > 0 ? Math.min(100, Math.max(0, Math.round((part / whole) * 100))) : 0
+
+/** A genre id as words: `science-fiction` → "Science Fiction". */
+export const genreLabel = (id: string) =>
+  id
+    .split(/[-_\s]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join(' ')

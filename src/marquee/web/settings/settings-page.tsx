@@ -113,7 +113,7 @@ function TandemSection() {
     setBusy(true)
     setError(null)
     try {
-      const { activity } = await api.setActivity(enabled)
+      const { activity } = await api.setActivity(enabled, paths.settings)
       resource.mutate((d) => ({ tandem: { ...d.tandem, activity } }))
     } catch (failure) {
       const url = (failure instanceof ApiError && failure.code === 'consent_required' && failure.details) as

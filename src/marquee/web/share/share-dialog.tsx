@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import { api, tandemConnectUrl } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
 import type { Surface, TandemFriends, TandemStatus, Title } from '../api/types.ts'
+import { genreLabel } from '../lib/format.ts'
 import { shareDialogVariant } from '../state/session.ts'
 import { CloseIcon } from '../ui/icons.tsx'
 import { Notice } from '../ui/notice.tsx'
@@ -88,7 +89,7 @@ function ShareDialog({ title, surface }: { title: Title; surface: Surface }) {
         <div>
           <h2 id="share-dialog-title">Share {title.name}</h2>
           <p className="muted small">
-            {title.year} · {title.genres.slice(0, 2).join(', ')}
+            {title.year} · {title.genres.slice(0, 2).map(genreLabel).join(', ')}
           </p>
         </div>
         <button

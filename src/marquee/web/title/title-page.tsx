@@ -1,7 +1,7 @@
 import { useCallback } from 'react'
 import { api } from '../api/endpoints.ts'
 import { TitleRow } from '../browse/title-row.tsx'
-import { formatRuntime, percent } from '../lib/format.ts'
+import { formatRuntime, genreLabel, percent } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { useResource } from '../lib/use-resource.ts'
@@ -38,12 +38,18 @@ export function TitlePage({ titleId }: { titleId: string }) {
             <span data-testid="title-year">{title.year}</span>
             <span aria-hidden="true"> · </span>
             <span data-testid="title-runtime">{formatRuntime(title.runtimeMinutes)}</span>
+            {title.kind === 'series' && title.seasons ? (
+              <span>
+                {' '}
+                · Series, {title.seasons} {title.seasons === 1 ? 'season' : 'seasons'}
+              </span>
+            ) : null}
           </p>
           <ul className="genre-tags" aria-label="Genres">
-            {title.genres.map((genre) => (
+            {title.genres.map((genre, i) => (
               <li key={genre}>
                 <Link to={paths.genre(genre)} className="tag">
-                  {genre}
+                  {title.genreNames?.[i] ?? genreLabel(genre)}
                 </Link>
               </li>
             ))}

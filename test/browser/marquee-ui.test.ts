@@ -1,0 +1,369 @@
+// The Marquee web client in Chromium against a real Marquee: sign up, browse, search, a title page,
+// play → skip to end → post-play, the interface switcher, and sharing a title by copied link.
+// Parts whose server modules are not in this build yet are skipped, with the reason.
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import type { Browser, Page } from 'playwright-core'
+import { createTestDatabase, type TestDatabase } from '../../src/lib/testing/test-db.ts'
+import { buildMarqueeApp, type MarqueeApp } from '../../src/marquee/app.ts'
+import { testMarqueeConfig } from '../../src/marquee/config.ts'
+import type { MarqueeDatabase } from '../../src/marquee/db.ts'
+import { migrations } from '../../src/marquee/migrations/index.ts'
+import { freePort } from '../../src/tandem/oauth/testing.ts'
+import {
+  CHROMIUM,
+  launchBrowser,
+  openBrowserFor,
+  type Person,
+  skipWithoutChromium,
+  type User,
+} from './harness.ts'
+
+const webDir = join(import.meta.dirname, '../../dist/marquee-web')
+
+interface RunningMarquee extends MarqueeApp {
+  url: string
+  database: TestDatabase<MarqueeDatabase>
+  close(): Promise<void>
+}
+
+/** A real Marquee on a free port with a fresh database and the built web client. */
+async function startMarquee(): Promise<RunningMarquee> {
+  const database = await createTestDatabase<MarqueeDatabase>('marquee', migrations)
+  const port = await freePort()
+  const url = `http://localhost:${port}`
+  // development: session cookies without Secure, so plain http works.
+  const config = testMarqueeConfig({ env: 'development', webDir, publicOrigin: url })
+  const marquee = await buildMarqueeApp({ config, database })
+  await marquee.app.listen({ host: '127.0.0.1', port })
+  return {
+    ...marquee,
+    url,
+    database,
+    async close() {
+      await marquee.app.close()
+      await database.drop()
+    },
+  }
+}
+
+let marquee: RunningMarquee
+let browser: Browser
+/** Which server modules this build has; a missing one skips the tests that need it. */
+const has = { catalog: false, tandem: false, shares: false }
+let counter = 0
+
+before(async () => {
+  if (skipWithoutChromium) return
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}`)
+  if (!existsSync(join(webDir, 'index.html')))
+    throw new Error(
+      `the Marquee web client is not built in ${webDir}: run npx vite build -c vite.marquee.config.ts`,
+    )
+  marquee = await startMarquee()
+  browser = await launchBrowser()
+  const probe = async (method: 'GET' | 'POST', url: string) =>
+    (await marquee.app.inject({ method, url, payload: method === 'POST' ? {} : undefined })).statusCode !==
+    404
+  has.catalog = await probe('GET', '/api/genres')
+  has.tandem = await probe('GET', '/api/tandem')
+  has.shares = await probe('POST', '/api/shares')
+})
+
+after(async () => {
+  await browser?.close()
+  await marquee?.close()
+})
+
+function newPerson(): Person {
+  counter += 1
+  const suffix = `${counter}${Math.random().toString(36).slice(2, 6)}`
+  return { username: `viewer_${suffix}`, displayName: `Viewer ${counter}`, password: 'correct-horse-marquee' }
+}
+
+async function signUp(viewport?: { width: number; height: number }, query = ''): Promise<User> {
+  const user = await openBrowserFor(browser, newPerson(), viewport)
+  const { page, person } = user
+  await page.goto(`${marquee.url}/signup${query}`)
+  await page.getByLabel('Username').fill(person.username)
+  await page.getByLabel('Display name').fill(person.displayName)
+  await page.getByLabel('Password', { exact: true }).fill(person.password)
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.getByTestId('me-name').getByText(person.displayName).waitFor({ state: 'attached' })
+  return user
+}
+
+/** Any catalogue title, straight from the API. */
+async function someTitle(): Promise<{ id: string; name: string; year: number }> {
+  const res = await marquee.app.inject({ method: 'GET', url: '/api/titles?limit=5' })
+  const { titles } = res.json() as { titles: { id: string; name: string; year: number }[] }
+  assert.ok(titles.length > 0, 'the catalogue has titles')
+  return titles[0]!
+}
+
+const activeTestId = (page: Page) =>
+  page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid'))
+
+test('sign up, log out, log in again', { skip: skipWithoutChromium, timeout: 60_000 }, async () => {
+  const user = await signUp()
+  const { page, person } = user
+  await page.getByTestId('nav-home').waitFor()
+  await page.getByTestId('logout').click()
+  await page.getByRole('heading', { name: 'Welcome back' }).waitFor()
+  await page.getByLabel('Username').fill(person.username)
+  await page.getByLabel('Password', { exact: true }).fill('wrong password!')
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await page.getByRole('alert').getByText('That username and password do not match.').waitFor()
+  await page.getByLabel('Password', { exact: true }).fill(person.password)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await page.getByTestId('me-name').getByText(person.displayName).waitFor()
+  await user.context.close()
+})
+
+test('browse rows scroll by keyboard and lead to a title page', {
+  skip: skipWithoutChromium,
+  timeout: 60_000,
+}, async (t) => {
+  if (!has.catalog) return t.skip('the catalogue module is not in this build')
+  const { page, context } = await signUp()
+  const rows = page.getByTestId('browse-row')
+  await rows.first().waitFor()
+  assert.ok((await rows.count()) >= 3, 'several browse rows')
+  const first = rows.first()
+  const cards = first.getByTestId('title-card')
+  assert.ok((await cards.count()) >= 3, 'a row holds several titles')
+
+  // One tab stop per row; arrows move along it.
+  await first.locator('.tile-link').first().focus()
+  await page.keyboard.press('ArrowRight')
+  await page.keyboard.press('ArrowRight')
+  const focusedId = await page.evaluate(() =>
+    document.activeElement?.closest('[data-title-id]')?.getAttribute('data-title-id'),
+  )
+  assert.equal(
+    focusedId,
+    await cards.nth(2).getAttribute('data-title-id'),
+    'ArrowRight moved to the third title',
+  )
+  assert.equal(
+    await first.locator('.tile-link[tabindex="0"]').count(),
+    1,
+    'one title of the row is in the tab order',
+  )
+  await page.keyboard.press('Home')
+  assert.equal(
+    await page.evaluate(() =>
+      document.activeElement?.closest('[data-title-id]')?.getAttribute('data-title-id'),
+    ),
+    await cards.first().getAttribute('data-title-id'),
+  )
+
+  // Enter opens the title page with everything on it.
+  const name = (await cards.first().locator('.tile-name').textContent()) ?? ''
+  await page.keyboard.press('Enter')
+  const titlePage = page.getByTestId('title-page')
+  await titlePage.waitFor()
+  assert.equal(await page.getByTestId('title-name').textContent(), name)
+  assert.match((await page.getByTestId('title-year').textContent()) ?? '', /^\d{4}$/)
+  assert.match((await page.getByTestId('title-runtime').textContent()) ?? '', /min|h/)
+  assert.ok(((await page.getByTestId('title-synopsis').textContent()) ?? '').length > 10)
+  await page.getByTestId('play-button').waitFor()
+  await page.getByTestId('share-button').waitFor()
+  await titlePage.getByRole('heading', { name: /Because you watched/ }).waitFor()
+  await titlePage.getByRole('heading', { name: 'Friends might like' }).waitFor()
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.tagName),
+    'H1',
+    'focus moved to the new page',
+  )
+  const poster = titlePage.locator('img.title-poster')
+  assert.ok(
+    await poster.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
+    'the poster loaded',
+  )
+  await context.close()
+})
+
+test('search finds a title and opens it', { skip: skipWithoutChromium, timeout: 60_000 }, async (t) => {
+  if (!has.catalog) return t.skip('the catalogue module is not in this build')
+  const title = await someTitle()
+  const { page, context } = await signUp()
+  await page.getByTestId('nav-search').click()
+  const input = page.getByTestId('search-input')
+  assert.equal(await activeTestId(page), 'search-input', 'the search field has focus')
+  await input.fill(title.name)
+  const result = page.locator(`[data-testid="search-result"][data-title-id="${title.id}"]`)
+  await result.waitFor()
+  assert.match(page.url(), /\/search\?q=/, 'the query is in the address')
+  await result.getByTestId('title-card-share').waitFor({ state: 'attached' })
+  await result.locator('.tile-link').click()
+  await page.getByTestId('title-name').getByText(title.name, { exact: true }).waitFor()
+
+  await page.getByTestId('nav-search').click()
+  await page.getByTestId('search-input').fill('zzqx no such title qqz')
+  await page.getByText(/No titles match/).waitFor()
+  await context.close()
+})
+
+test('play, skip to the end, post-play, then history', {
+  skip: skipWithoutChromium,
+  timeout: 60_000,
+}, async (t) => {
+  if (!has.catalog) return t.skip('the catalogue module is not in this build')
+  const title = await someTitle()
+  const { page, context } = await signUp()
+  await page.goto(`${marquee.url}/titles/${encodeURIComponent(title.id)}`)
+  await page.getByTestId('play-button').click()
+  const player = page.getByTestId('player')
+  await player.waitFor()
+  assert.equal(await player.getAttribute('data-state'), 'playing')
+  assert.equal(await activeTestId(page), 'player-play-pause', 'the play button has focus')
+
+  // The clock runs in accelerated time.
+  const progress = page.getByTestId('player-progress')
+  await page.waitForFunction(
+    () =>
+      Number(document.querySelector('[data-testid="player-progress"]')?.getAttribute('data-position')) >= 60,
+  )
+  // Pause holds the position; seeking forward moves it.
+  await page.getByTestId('player-play-pause').click()
+  assert.equal(await player.getAttribute('data-state'), 'paused')
+  const paused = Number(await progress.getAttribute('data-position'))
+  await page.waitForTimeout(600)
+  assert.equal(Number(await progress.getAttribute('data-position')), paused, 'paused means paused')
+  await page.getByTestId('player-forward').click()
+  assert.equal(Number(await progress.getAttribute('data-position')), paused + 300)
+
+  // Progress reached the server.
+  await page.waitForFunction(async (id) => {
+    const res = await fetch('/api/history')
+    const { history } = (await res.json()) as {
+      history: { title: { id: string }; watch: { positionSeconds: number } }[]
+    }
+    return history.some((h) => h.title.id === id && h.watch.positionSeconds > 0)
+  }, title.id)
+
+  await page.getByTestId('player-skip-end').click()
+  const postPlay = page.getByTestId('post-play')
+  await postPlay.waitFor()
+  assert.equal(await page.getByTestId('post-play-title').textContent(), title.name)
+  await page.getByTestId('post-play-share').waitFor()
+  assert.equal(await activeTestId(page), 'post-play-title', 'post-play takes focus')
+
+  await page.getByTestId('nav-history').click()
+  const item = page.locator(`[data-testid="history-item"][data-title-id="${title.id}"]`)
+  await item.getByText(/^Finished \w/).waitFor()
+  await context.close()
+})
+
+test('the interface switcher changes the layout and is remembered', {
+  skip: skipWithoutChromium,
+  timeout: 60_000,
+}, async () => {
+  const { page, context } = await signUp({ width: 1280, height: 800 })
+  const shell = page.getByTestId('app-shell')
+  assert.equal(await shell.getAttribute('data-interface'), 'web', 'a laptop-wide screen starts on web')
+  await page.getByTestId('nav-settings').click()
+  const switcher = page.getByTestId('interface-switcher')
+
+  await switcher.getByText('TV', { exact: true }).click()
+  await page.locator('[data-testid="app-shell"][data-interface="tv"]').waitFor()
+  const tvFont = await shell.evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize))
+  assert.ok(tvFont >= 18, `TV text is large (${tvFont}px)`)
+
+  // TV: arrow keys move focus between controls on screen.
+  await page.getByTestId('nav-home').focus()
+  await page.keyboard.press('ArrowRight')
+  assert.equal(await activeTestId(page), 'nav-search', 'ArrowRight moves to the next control')
+
+  await page.getByTestId('nav-settings').click()
+  await switcher.getByText('Mobile', { exact: true }).click()
+  await page.getByTestId('bottom-nav').waitFor()
+  assert.equal(await page.locator('.top-nav').count(), 0, 'mobile has a bottom bar instead of top navigation')
+  const width = await shell.evaluate((el) => el.getBoundingClientRect().width)
+  assert.ok(width <= 480, `mobile is one phone-wide column (${width}px)`)
+
+  // Remembered across a reload; ?interface= picks another and is remembered too.
+  await page.reload()
+  await page.locator('[data-testid="app-shell"][data-interface="mobile"]').waitFor()
+  await page.goto(`${marquee.url}/settings?interface=tv`)
+  await page.locator('[data-testid="app-shell"][data-interface="tv"]').waitFor()
+  assert.doesNotMatch(page.url(), /interface=/, 'the parameter is consumed')
+  await page.goto(`${marquee.url}/`)
+  await page.locator('[data-testid="app-shell"][data-interface="tv"]').waitFor()
+  await context.close()
+
+  // With no choice, a phone-wide screen gets the mobile interface.
+  const phone = await signUp({ width: 390, height: 844 })
+  await phone.page.locator('[data-testid="app-shell"][data-interface="mobile"]').waitFor()
+  assert.ok(
+    await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    'nothing scrolls sideways at 390 px',
+  )
+  await phone.context.close()
+})
+
+test('share a title by copied link without Tandem', {
+  skip: skipWithoutChromium,
+  timeout: 60_000,
+}, async (t) => {
+  if (!has.catalog || !has.tandem || !has.shares)
+    return t.skip('the catalogue, Tandem link or sharing module is not in this build')
+  const title = await someTitle()
+  const { page, context } = await signUp()
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: marquee.url })
+  await page.goto(`${marquee.url}/titles/${encodeURIComponent(title.id)}`)
+  await page.getByTestId('share-button').click()
+  const dialog = page.getByTestId('share-dialog')
+  await page.locator('[data-testid="share-dialog"][data-state="ready"]').waitFor()
+  assert.equal(await dialog.getAttribute('data-surface'), 'title_page')
+
+  // Not connected: the dialog offers Connect with Tandem, and links still work.
+  const connect = dialog.getByTestId('connect-tandem')
+  assert.match((await connect.getAttribute('href')) ?? '', /^\/auth\/tandem\/start\?.*returnTo=%2Ftitles%2F/)
+  const shares: { body: Record<string, unknown>; key: string | undefined }[] = []
+  page.on('request', (req) => {
+    if (req.url().endsWith('/api/shares') && req.method() === 'POST')
+      shares.push({ body: req.postDataJSON(), key: req.headers()['idempotency-key'] })
+  })
+
+  const copyLink = dialog.locator('[data-testid="recipient-row"][data-recipient="external:copy_link"]')
+  const variant = await dialog.getAttribute('data-variant')
+  if (variant === 'quick') await copyLink.click()
+  else {
+    await copyLink.click()
+    await dialog.getByTestId('share-send').click()
+  }
+  const result = dialog.locator('[data-testid="share-result"][data-recipient="external:copy_link"]')
+  await result.waitFor()
+  await page.waitForFunction(
+    () =>
+      document
+        .querySelector('[data-testid="share-result"][data-recipient="external:copy_link"]')
+        ?.getAttribute('data-status') !== 'pending',
+  )
+  const link = await dialog.getByTestId('share-link-url').inputValue()
+  assert.match(link, /\/r\/[A-Za-z0-9_-]+/, `a tracked link (${link})`)
+  assert.equal(
+    await page.evaluate(() => navigator.clipboard.readText()),
+    link,
+    'the link is on the clipboard',
+  )
+
+  assert.equal(shares.length, 1)
+  assert.deepEqual(shares[0]!.body, {
+    titleId: title.id,
+    interface: 'web',
+    surface: 'title_page',
+    recipients: [{ type: 'external', channel: 'copy_link' }],
+  })
+  assert.match(shares[0]!.key ?? '', /^[0-9a-f-]{36}$/, 'an Idempotency-Key per submit')
+
+  // Escape closes the dialog and focus returns to the Share button.
+  await page.keyboard.press('Escape')
+  await dialog.waitFor({ state: 'detached' })
+  assert.equal(await activeTestId(page), 'share-button')
+  await context.close()
+})
