@@ -12,6 +12,7 @@ import { crossSiteGuard } from '../lib/http/cross-site.ts'
 import { createHttpApp, type PageFallback } from '../lib/http/server.ts'
 import { SecretBox } from '../lib/secret-box.ts'
 import { registerAccountRoutes } from './accounts/accounts.routes.ts'
+import { registerClickRoutes } from './clicks/clicks.routes.ts'
 import type { MarqueeConfig } from './config.ts'
 import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
@@ -71,6 +72,7 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
   registerAccountRoutes(app, ctx)
   registerEventRoutes(app, ctx)
   registerExperimentRoutes(app, ctx)
+  registerClickRoutes(app, ctx)
   await serveWebClient(app, ctx, setPageFallback)
   return { app, ctx }
 }
