@@ -38,4 +38,9 @@ export interface MarqueeContext {
   watchListeners: WatchListener[]
   /** Replaced by the tandem-link module when it is wired; by default nobody is connected. */
   tandem: TandemLink
+  /**
+   * Marquee user ids of this user's friends who also use Marquee, for "friends who might like this";
+   * absent (the default) means no friends are known. The tandem-link module may set it.
+   */
+  friendsOf?: (userId: string) => Promise<string[]>
 }

@@ -28,6 +28,9 @@ export interface TitlesTable {
   runtime_minutes: number
   genres: string[]
   synopsis: string
+  kind: Generated<'film' | 'series'>
+  /** Seasons of a series; null for a film. */
+  seasons: number | null
   created_at: CreatedAt
 }
 
