@@ -12,6 +12,7 @@ import { crossSiteGuard } from '../lib/http/cross-site.ts'
 import { createHttpApp, type PageFallback } from '../lib/http/server.ts'
 import { SecretBox } from '../lib/secret-box.ts'
 import { registerAccountRoutes } from './accounts/accounts.routes.ts'
+import { registerCatalogRoutes } from './catalog/catalog.routes.ts'
 import { registerClickRoutes } from './clicks/clicks.routes.ts'
 import type { MarqueeConfig } from './config.ts'
 import type { MarqueeContext } from './context.ts'
@@ -70,6 +71,7 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
   })
 
   registerAccountRoutes(app, ctx)
+  registerCatalogRoutes(app, ctx)
   registerEventRoutes(app, ctx)
   registerExperimentRoutes(app, ctx)
   registerClickRoutes(app, ctx)
