@@ -16,12 +16,12 @@ const progressOf = (title: Title) => {
   return watch ? percent(watch.positionSeconds, watch.runtimeSeconds) : undefined
 }
 
-function Hero({ title }: { title: Title }) {
+function Hero({ title, resume }: { title: Title; resume: boolean }) {
   return (
     <section className="hero" aria-labelledby="hero-title" data-testid="browse-hero">
       <img className="hero-poster" src={title.posterUrl} alt="" />
       <div className="hero-text">
-        <p className="eyebrow">Featured</p>
+        <p className="eyebrow">{resume ? 'Continue watching' : 'Featured'}</p>
         <h2 id="hero-title" className="hero-title">
           {title.name}
         </h2>
@@ -31,7 +31,7 @@ function Hero({ title }: { title: Title }) {
         <p className="hero-synopsis">{title.synopsis}</p>
         <div className="actions">
           <Link className="button button-primary" to={paths.watch(title.id)} data-nav="action">
-            <PlayIcon width={18} height={18} /> Play
+            <PlayIcon width={18} height={18} /> {resume ? 'Resume' : 'Play'}
           </Link>
           <Link className="button" to={paths.title(title.id)} data-nav="action">
             More info
@@ -50,7 +50,8 @@ export function BrowsePage() {
   const load = useCallback((signal: AbortSignal) => api.browse(signal), [])
   const browse = useResource(load)
   const rows: BrowseRow[] = browse.data?.rows ?? []
-  const featured = rows.find((r) => r.kind === 'genre')?.titles[0] ?? rows[0]?.titles[0]
+  const continuing = rows.find((r) => r.kind === 'continue')?.titles[0]
+  const featured = continuing ?? rows.find((r) => r.kind === 'genre')?.titles[0] ?? rows[0]?.titles[0]
   return (
     <div className="browse">
       <h1 className="sr-only" tabIndex={-1}>
@@ -58,7 +59,7 @@ export function BrowsePage() {
       </h1>
       {browse.status === 'loading' && <Loading label="Loading what's on…" />}
       {browse.status === 'error' && <LoadError error={browse.error} retry={browse.reload} />}
-      {featured && <Hero title={featured} />}
+      {featured && <Hero title={featured} resume={featured === continuing} />}
       {browse.status === 'ready' && rows.length === 0 && (
         <p className="empty">Nothing to show yet. Try searching for a title.</p>
       )}
