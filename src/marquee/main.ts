@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs'
 import type { Logger } from 'pino'
+import { systemClock } from '../lib/clock.ts'
 import { openDb } from '../lib/db.ts'
 import { closeOnSignals } from '../lib/http/signals.ts'
 import { createLogger } from '../lib/logger.ts'
@@ -8,6 +9,7 @@ import { buildMarqueeApp } from './app.ts'
 import { loadMarqueeConfig, type MarqueeConfig } from './config.ts'
 import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
+import { seedMarqueeDemo } from './demo.ts'
 import { migrations } from './migrations/index.ts'
 
 export interface RunningMarquee {
@@ -26,6 +28,7 @@ export async function startMarquee(
   if (options.resetDemo && !config.databaseUrl) rmSync(config.dataDir, { recursive: true, force: true })
   const database = await openDb<MarqueeDatabase>({ url: config.databaseUrl, dataDir: config.dataDir })
   await migrateToLatest(database.db as never, migrations)
+  if (config.demo) await seedMarqueeDemo(database.db, systemClock, options.progress)
   const { app, ctx } = await buildMarqueeApp({ config, database, logger })
   await app.listen({ host: config.host, port: config.port })
   const address = app.server.address()
