@@ -1,14 +1,33 @@
-import { sql } from 'kysely'
-import type { Db } from '../db.ts'
+import { type Selectable, sql } from 'kysely'
+import type { Db, LedgerEntriesTable } from '../db.ts'
 
 /**
- * Takes the per-user append locks for this transaction, in the order given (callers sort them).
- * The key is namespaced so it cannot meet another feature's advisory lock on the same user id.
+ * Takes the per-user append locks for this transaction, in the order given (callers sort them), in
+ * one statement. The key is namespaced so it cannot meet another feature's advisory lock on the same user id.
  */
 export async function lockLedgers(trx: Db, userIds: readonly string[]): Promise<void> {
-  for (const userId of userIds) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`tandem.ledger:${userId}`}, 0))`.execute(trx)
+  if (userIds.length === 0) return
+  if (userIds.length === 1) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`tandem.ledger:${userIds[0]}`}, 0))`.execute(
+      trx,
+    )
+    return
   }
+  const keys = userIds.map((userId) => `tandem.ledger:${userId}`)
+  // A function scan yields the array in order, and the locks are taken row by row as it does.
+  await sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
+    from unnest(${keys}::text[]) with ordinality as t(k, i) order by i`.execute(trx)
+}
+
+/** The newest entry of each user, in one statement. */
+export async function findLedgerHeads(trx: Db, userIds: readonly string[]) {
+  const rows = await sql<{ user_id: string; seq: string | number; hash: string }>`
+    select h.user_id, e.seq, e.hash
+    from unnest(${userIds}::uuid[]) as h(user_id)
+    join lateral (
+      select seq, hash from ledger_entries where user_id = h.user_id order by seq desc limit 1
+    ) e on true`.execute(trx)
+  return new Map(rows.rows.map((r) => [r.user_id, { seq: Number(r.seq), hash: r.hash }]))
 }
 
 export async function findLedgerHead(trx: Db, userId: string) {
@@ -21,39 +40,58 @@ export async function findLedgerHead(trx: Db, userId: string) {
     .executeTakeFirst()
 }
 
-export async function insertLedgerEntry(
+export interface LedgerRow {
+  userId: string
+  seq: number
+  clientId: string
+  scope: string
+  action: string
+  objectCount: number
+  purpose: string
+  details: Record<string, unknown>
+  createdAt: Date
+  prevHash: string
+  hash: string
+}
+
+/**
+ * Inserts rows (in order) in one statement. With `expectedHeads`, only if every named user's newest
+ * entry is still the one given (seq 0 and `genesis` for none): else nothing is inserted and the answer
+ * is empty, for the caller to read the heads and try again.
+ */
+export async function insertLedgerEntries(
   trx: Db,
-  row: {
-    userId: string
-    seq: number
-    clientId: string
-    scope: string
-    action: string
-    objectCount: number
-    purpose: string
-    details: Record<string, unknown>
-    createdAt: Date
-    prevHash: string
-    hash: string
-  },
-) {
-  return trx
-    .insertInto('ledger_entries')
-    .values({
-      user_id: row.userId,
-      seq: row.seq,
-      client_id: row.clientId,
-      scope: row.scope,
-      action: row.action,
-      object_count: row.objectCount,
-      purpose: row.purpose,
-      details: JSON.stringify(row.details),
-      created_at: row.createdAt,
-      prev_hash: row.prevHash,
-      hash: row.hash,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  rows: readonly LedgerRow[],
+  expected?: { heads: ReadonlyMap<string, { seq: number; hash: string }>; genesis: string },
+): Promise<Selectable<LedgerEntriesTable>[]> {
+  const values = sql.join(
+    rows.map(
+      (r, i) =>
+        sql`(${i}::int, ${r.userId}::uuid, ${r.seq}::bigint, ${r.clientId}::text, ${r.scope}::text, ${r.action}::text, ${r.objectCount}::int, ${r.purpose}::text, ${JSON.stringify(r.details)}::jsonb, ${r.createdAt.toISOString()}::timestamptz, ${r.prevHash}::text, ${r.hash}::text)`,
+    ),
+  )
+  let guard = sql``
+  if (expected) {
+    const ids = [...expected.heads.keys()]
+    const seqs = ids.map((id) => expected.heads.get(id)!.seq)
+    const hashes = ids.map((id) => expected.heads.get(id)!.hash)
+    guard = sql`where not exists (
+      select 1 from unnest(${ids}::uuid[], ${seqs}::bigint[], ${hashes}::text[]) as h(user_id, seq, hash)
+      left join lateral (
+        select seq, hash from ledger_entries where user_id = h.user_id order by seq desc limit 1
+      ) cur on true
+      where coalesce(cur.seq, 0) <> h.seq or coalesce(cur.hash, ${expected.genesis}) <> h.hash
+    )`
+  }
+  const result = await sql<Selectable<LedgerEntriesTable> & { ord?: number }>`
+    insert into ledger_entries
+      (user_id, seq, client_id, scope, action, object_count, purpose, details, created_at, prev_hash, hash)
+    select user_id, seq, client_id, scope, action, object_count, purpose, details, created_at, prev_hash, hash
+    from (values ${values}) as v(ord, user_id, seq, client_id, scope, action, object_count, purpose, details, created_at, prev_hash, hash)
+    ${guard}
+    order by ord
+    returning *`.execute(trx)
+  return result.rows
 }
 
 /** Newest first, strictly before `beforeSeq` when given. */

@@ -4,8 +4,9 @@ import type { Clock } from '../../lib/clock.ts'
 import type { Db, LedgerEntriesTable } from '../db.ts'
 import { presentLedgerEntry } from './ledger.presenter.ts'
 import {
-  findLedgerHead,
-  insertLedgerEntry,
+  findLedgerHeads,
+  insertLedgerEntries,
+  type LedgerRow,
   lockLedgers,
   selectLedgerChunk,
   selectLedgerPage,
@@ -126,9 +127,34 @@ export async function appendLedgerEntry(
 }
 
 /**
+ * The last head this process wrote or read per user. Only a hint: an append that uses it inserts
+ * only if every user's head is still the one remembered (another instance may have appended, or the
+ * transaction that wrote it rolled back), and reads the heads when it is not.
+ */
+const knownHeads = new Map<string, { seq: number; hash: string }>()
+const KNOWN_HEADS_MAX = 50_000
+
+function chain(
+  drafts: ReturnType<typeof parseDraft>[],
+  heads: ReadonlyMap<string, { seq: number; hash: string }>,
+  createdAt: Date,
+): LedgerRow[] {
+  const next = new Map(heads)
+  return drafts.map((draft) => {
+    const head = next.get(draft.userId) ?? { seq: 0, hash: GENESIS_HASH }
+    const fields: HashedFields = { ...draft, seq: head.seq + 1, createdAt, prevHash: head.hash }
+    const hash = ledgerHash(fields)
+    next.set(draft.userId, { seq: fields.seq, hash })
+    return { ...fields, hash }
+  })
+}
+
+/**
  * Records several entries, possibly for several users, in one transaction. Locks are taken in
  * user-id order, so two batches naming the same users in any order cannot deadlock each other; a
  * transaction that appends for several users must do it in one call here, not one call per user.
+ * Two statements when this process knows the users' heads (the locks, then the insert guarded by
+ * those heads), three otherwise (the locks, the heads, the insert).
  */
 export async function appendLedgerEntries(
   trx: Db,
@@ -138,23 +164,32 @@ export async function appendLedgerEntries(
   if (!trx.isTransaction) {
     throw new Error('ledger entries are appended inside the transaction of the effect they record')
   }
+  if (entries.length === 0) return []
   const drafts = entries.map(parseDraft)
   const userIds = [...new Set(drafts.map((d) => d.userId))].sort()
   await lockLedgers(trx, userIds)
-  const heads = new Map<string, { seq: number; hash: string }>()
-  for (const userId of userIds) {
-    heads.set(userId, (await findLedgerHead(trx, userId)) ?? { seq: 0, hash: GENESIS_HASH })
-  }
   const createdAt = clock.now()
-  const rows: LedgerEntry[] = []
-  for (const draft of drafts) {
-    const head = heads.get(draft.userId)!
-    const fields: HashedFields = { ...draft, seq: head.seq + 1, createdAt, prevHash: head.hash }
-    const hash = ledgerHash(fields)
-    rows.push(await insertLedgerEntry(trx, { ...fields, hash }))
-    heads.set(draft.userId, { seq: fields.seq, hash })
+  let inserted: LedgerEntry[] = []
+  const remembered = new Map<string, { seq: number; hash: string }>()
+  for (const userId of userIds) {
+    const head = knownHeads.get(userId)
+    if (!head) break
+    remembered.set(userId, head)
   }
-  return rows
+  if (remembered.size === userIds.length) {
+    inserted = await insertLedgerEntries(trx, chain(drafts, remembered, createdAt), {
+      heads: remembered,
+      genesis: GENESIS_HASH,
+    })
+  }
+  if (inserted.length === 0) {
+    const heads = await findLedgerHeads(trx, userIds)
+    for (const userId of userIds) if (!heads.has(userId)) heads.set(userId, { seq: 0, hash: GENESIS_HASH })
+    inserted = await insertLedgerEntries(trx, chain(drafts, heads, createdAt))
+  }
+  if (knownHeads.size >= KNOWN_HEADS_MAX) knownHeads.clear()
+  for (const row of inserted) knownHeads.set(row.user_id, { seq: Number(row.seq), hash: row.hash })
+  return inserted
 }
 
 export type LedgerBreak = 'hash_mismatch' | 'chain_broken' | 'gap'

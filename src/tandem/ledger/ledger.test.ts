@@ -11,6 +11,7 @@ import type { Db, TandemDatabase } from '../db.ts'
 import { migrations } from '../migrations/index.ts'
 import { insertFriendship } from '../social/social.repository.ts'
 import { sessionCookieFrom } from '../testing.ts'
+import { insertLedgerEntries } from './ledger.repository.ts'
 import { registerLedgerRoutes } from './ledger.routes.ts'
 import {
   appendLedgerEntries,
@@ -195,6 +196,32 @@ describe('appending', () => {
       (await entriesOf(ana.id)).map((r) => [r.seq, r.prev_hash]),
       [[1, GENESIS_HASH]],
     )
+  })
+
+  test('an entry another server appended is chained from, though this process remembered an older head', async () => {
+    const user = await t.makeUser()
+    await appendEach([draft(user.id), draft(user.id)])
+    const [, second] = await entriesOf(user.id)
+    // Another instance appends seq 3 (this process's remembered head is still seq 2).
+    t.clock.advance(1000)
+    const fields = {
+      ...draft(user.id, { details: {} }),
+      details: {},
+      seq: 3,
+      createdAt: t.clock.now(),
+      prevHash: second!.hash,
+    }
+    await t.db
+      .transaction()
+      .execute((trx) => insertLedgerEntries(trx, [{ ...fields, hash: ledgerHash(fields) }]))
+    await appendEach([draft(user.id)])
+    const rows = await entriesOf(user.id)
+    assert.deepEqual(
+      rows.map((r) => r.seq),
+      [1, 2, 3, 4],
+    )
+    assert.equal(rows[3]!.prev_hash, rows[2]!.hash)
+    assert.equal((await verifyLedger(t.db, user.id)).ok, true)
   })
 
   test('the database refuses UPDATE and DELETE on ledger entries (SECURITY row 49)', async () => {
