@@ -314,6 +314,14 @@ describe('the player', () => {
   test('play → progress → finished: listeners hear each transition once, after commit', async () => {
     const events: WatchEvent[] = []
     const record = async (e: WatchEvent) => {
+      // Called after commit: the change is already visible to anyone reading the database.
+      const row = await marquee.db
+        .selectFrom('watch_history')
+        .select(['started_at', 'finished_at'])
+        .where('user_id', '=', e.userId)
+        .where('title_id', '=', e.titleId)
+        .executeTakeFirstOrThrow()
+      assert.equal((e.kind === 'finished' ? row.finished_at : row.started_at)?.getTime(), e.at.getTime())
       events.push(e)
     }
     const failing = async () => {
