@@ -367,3 +367,229 @@ test('share a title by copied link without Tandem', {
   assert.equal(await activeTestId(page), 'share-button')
   await context.close()
 })
+
+// What Tandem would say, stubbed at the browser's network edge: these tests are about how the dialog and
+// settings adapt to grants and variants; the cross-server tests drive the real connection.
+interface Stubs {
+  scopes: string[]
+  variant: 'classic' | 'quick'
+  friends?: { appFriends?: unknown[]; suggestions?: unknown[] }
+  activity?: { enabled: boolean; consentedAt: string | null; lapsesAt: string | null }
+}
+
+async function stubTandem(page: Page, stubs: Stubs) {
+  const json = (body: unknown, status = 200) => ({
+    status,
+    contentType: 'application/json',
+    body: JSON.stringify(body),
+  })
+  await page.route('**/api/experiments', (route) =>
+    route.fulfill(json({ assignments: { share_dialog: stubs.variant } })),
+  )
+  await page.route('**/api/tandem', (route) =>
+    route.request().method() === 'GET'
+      ? route.fulfill(
+          json({
+            tandem: {
+              connected: true,
+              scopes: stubs.scopes,
+              connectedAt: '2026-11-01T10:00:00.000Z',
+              activity: stubs.activity ?? { enabled: false, consentedAt: null, lapsesAt: null },
+            },
+          }),
+        )
+      : route.fallback(),
+  )
+  await page.route('**/api/tandem/friends', (route) => route.fulfill(json(stubs.friends ?? {})))
+  const sent: {
+    body: { recipients: unknown[]; surface: string; interface: string; note?: string }
+    key: string
+  }[] = []
+  await page.route('**/api/shares', (route) => {
+    const body = route.request().postDataJSON()
+    sent.push({ body, key: route.request().headers()['idempotency-key'] ?? '' })
+    const shares = (body.recipients as { id?: string; handle?: string; channel?: string }[]).map((r, i) => ({
+      id: `00000000-0000-4000-8000-00000000000${i}`,
+      recipient: r.id ?? r.handle ?? r.channel,
+      recipientType: r.channel ? 'external' : 'tandem',
+      status: r.handle ? 'not_delivered' : r.channel ? 'created' : 'sent',
+      ...(r.channel && { url: `${marquee.url}/r/stubbedtoken${i}` }),
+    }))
+    return route.fulfill(json({ shares }, 201))
+  })
+  return sent
+}
+
+const ben = { id: 'app_ben_1', name: 'Ben Okafor', avatarUrl: null }
+const cleo = {
+  handle: 'sugg_cleo_1',
+  name: 'Cleo Park',
+  avatarUrl: null,
+  expiresAt: '2030-01-01T00:00:00.000Z',
+}
+
+test('classic share dialog from a browse row: app friends only, as granted', {
+  skip: skipWithoutChromium,
+  timeout: 60_000,
+}, async (t) => {
+  if (!has.catalog) return t.skip('the catalogue module is not in this build')
+  const { page, context } = await signUp()
+  const sent = await stubTandem(page, {
+    scopes: ['openid', 'recommendations.send', 'friends.app'],
+    variant: 'classic',
+    friends: { appFriends: [ben] },
+  })
+  await page.goto(`${marquee.url}/`)
+  const card = page.getByTestId('browse-row').first().getByTestId('title-card').first()
+  await card.hover()
+  await card.getByTestId('title-card-share').click()
+  const dialog = page.locator('[data-testid="share-dialog"][data-state="ready"]')
+  await dialog.waitFor()
+  assert.equal(await dialog.getAttribute('data-variant'), 'classic')
+  assert.equal(await dialog.getAttribute('data-surface'), 'browse_row')
+  assert.equal(await dialog.getByTestId('connect-tandem').count(), 0, 'connected: no connect prompt')
+  assert.equal(
+    await dialog.getByTestId('recipient-group-suggestions').count(),
+    0,
+    'no suggestions without friends.suggest',
+  )
+  await dialog
+    .getByTestId('grant-notes')
+    .getByText(/suggest itself to friends who are not on Marquee/)
+    .waitFor()
+
+  const row = dialog.locator(`[data-testid="recipient-row"][data-recipient="friend:${ben.id}"]`)
+  await row.getByText(ben.name).waitFor()
+  assert.equal(await dialog.getByTestId('share-send').isDisabled(), true, 'nothing chosen yet')
+  await row.getByRole('checkbox').check()
+  await dialog.getByLabel('Add a note (optional)').fill('You will love this')
+  await dialog.getByTestId('share-send').click()
+  await dialog
+    .locator(`[data-testid="share-result"][data-recipient="friend:${ben.id}"][data-status="sent"]`)
+    .waitFor()
+  assert.equal(sent.length, 1)
+  assert.deepEqual(sent[0]!.body.recipients, [{ type: 'tandem', id: ben.id }])
+  assert.equal(sent[0]!.body.surface, 'browse_row')
+  assert.equal(sent[0]!.body.note, 'You will love this')
+
+  // A second submit is a new request with a new key.
+  await dialog.locator('[data-recipient="external:email"]').getByRole('checkbox').check()
+  await dialog.getByTestId('share-send').click()
+  await dialog
+    .locator('[data-testid="share-result"][data-recipient="external:email"][data-status="created"]')
+    .waitFor()
+  await dialog.getByTestId('share-email-link').waitFor()
+  assert.equal(sent.length, 2)
+  assert.notEqual(sent[0]!.key, sent[1]!.key)
+  await context.close()
+})
+
+test('quick share dialog from search on TV: one tap sends after an undo window', {
+  skip: skipWithoutChromium,
+  timeout: 60_000,
+}, async (t) => {
+  if (!has.catalog) return t.skip('the catalogue module is not in this build')
+  const title = await someTitle()
+  const { page, context } = await signUp({ width: 1280, height: 800 }, '?interface=tv')
+  const sent = await stubTandem(page, {
+    scopes: ['openid', 'recommendations.send', 'friends.app', 'friends.suggest'],
+    variant: 'quick',
+    friends: { appFriends: [ben], suggestions: [cleo] },
+  })
+  await page.goto(`${marquee.url}/search?q=${encodeURIComponent(title.name)}`)
+  const result = page.locator(`[data-testid="search-result"][data-title-id="${title.id}"]`)
+  await result.getByTestId('title-card-share').click()
+  const dialog = page.locator('[data-testid="share-dialog"][data-state="ready"]')
+  await dialog.waitFor()
+  assert.equal(await dialog.getAttribute('data-variant'), 'quick')
+  assert.equal(await dialog.getAttribute('data-surface'), 'search')
+  await dialog.getByTestId('recipient-group-suggestions').getByText(cleo.name).waitFor()
+
+  // Tap, then undo: nothing is sent.
+  const cleoChip = dialog.locator(`[data-testid="recipient-row"][data-recipient="suggestion:${cleo.handle}"]`)
+  await cleoChip.click()
+  assert.equal(await cleoChip.getAttribute('data-state'), 'queued')
+  await dialog.getByTestId('share-undo').click()
+  assert.equal(await cleoChip.getAttribute('data-state'), 'idle')
+
+  // Tap Ben and leave it: it goes out after the undo window, with the TV interface.
+  const benChip = dialog.locator(`[data-testid="recipient-row"][data-recipient="friend:${ben.id}"]`)
+  await benChip.click()
+  await dialog
+    .locator(`[data-testid="share-result"][data-recipient="friend:${ben.id}"][data-status="sent"]`)
+    .waitFor()
+  assert.equal(sent.length, 1, 'one send, the undone one never left')
+  assert.deepEqual(sent[0]!.body.recipients, [{ type: 'tandem', id: ben.id }])
+  assert.equal(sent[0]!.body.interface, 'tv')
+  assert.equal(sent[0]!.body.surface, 'search')
+
+  // A suggestion Tandem did not deliver says so.
+  await cleoChip.click()
+  await dialog
+    .locator(
+      `[data-testid="share-result"][data-recipient="suggestion:${cleo.handle}"][data-status="not_delivered"]`,
+    )
+    .waitFor({ timeout: 15_000 })
+  assert.deepEqual(sent[1]!.body.recipients, [{ type: 'tandem', handle: cleo.handle }])
+  await context.close()
+})
+
+test('settings: partial grants explained, activity consent and its lapse, history sharing', {
+  skip: skipWithoutChromium,
+  timeout: 60_000,
+}, async (t) => {
+  if (!has.tandem) return t.skip('the Tandem link module is not in this build')
+  const { page, context } = await signUp()
+  await stubTandem(page, {
+    scopes: ['openid', 'recommendations.send'],
+    variant: 'classic',
+    activity: {
+      enabled: false,
+      consentedAt: '2024-01-10T00:00:00.000Z',
+      lapsesAt: '2026-01-10T00:00:00.000Z',
+    },
+  })
+  await page.route('**/api/tandem/activity', (route) =>
+    route.fulfill({
+      status: 409,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        error: {
+          code: 'consent_required',
+          message: 'grant activity.publish first',
+          details: { authorizeUrl: `${marquee.url}/stub-consent?scope=activity.publish` },
+        },
+      }),
+    }),
+  )
+  await page.goto(`${marquee.url}/settings`)
+  const section = page.getByTestId('tandem-section')
+  await page.locator('[data-testid="tandem-section"][data-connected="true"]').waitFor()
+  const scope = (name: string) => section.locator(`[data-scope="${name}"]`)
+  assert.equal(await scope('recommendations.send').getAttribute('data-granted'), 'true')
+  assert.equal(await scope('friends.suggest').getAttribute('data-granted'), 'false')
+  await scope('friends.suggest')
+    .getByText(/no suggestions section/)
+    .waitFor()
+  await page.getByTestId('disconnect-tandem').waitFor()
+
+  // The watch-activity switch is off, says its consent lapsed, and asks Tandem for consent when turned on.
+  const toggle = page.getByTestId('activity-toggle')
+  assert.equal(await toggle.getAttribute('aria-checked'), 'false')
+  await page
+    .getByTestId('activity-consent')
+    .getByText(/lapsed/)
+    .waitFor()
+  await toggle.click()
+  await page.waitForURL(/\/stub-consent\?scope=activity\.publish$/)
+
+  // Friends seeing my history: a real PATCH /api/me.
+  await page.goto(`${marquee.url}/settings`)
+  const history = page.getByTestId('share-history-toggle')
+  assert.equal(await history.getAttribute('aria-checked'), 'false')
+  await history.click()
+  await page.locator('[data-testid="share-history-toggle"][aria-checked="true"]').waitFor()
+  await page.reload()
+  await page.locator('[data-testid="share-history-toggle"][aria-checked="true"]').waitFor()
+  await context.close()
+})

@@ -103,4 +103,5 @@ export interface ShareResult {
   recipientType: 'tandem' | 'external'
   status: string
   url?: string
+  error?: string
 }

@@ -12,7 +12,10 @@ export interface Recipient {
 export interface RecipientResult {
   status: string
   url?: string | undefined
+  /** The request as a whole failed: the sentence to show. */
   error?: string | undefined
+  /** Why this one recipient was not reached, as Marquee's stable code. */
+  reason?: string | undefined
 }
 
 export const externalRecipients: Recipient[] = [
@@ -91,12 +94,12 @@ export function matchResults(sent: Recipient[], shares: ShareResult[]): Map<stri
     const index = unmatched.findIndex((r) => payloadValue(r.payload) === value)
     if (index >= 0) {
       const [recipient] = unmatched.splice(index, 1)
-      results.set(recipient!.key, { status: share.status, url: share.url })
+      results.set(recipient!.key, { status: share.status, url: share.url, reason: share.error })
     } else leftovers.push(share)
   }
   for (const [i, share] of leftovers.entries()) {
     const recipient = unmatched[i]
-    if (recipient) results.set(recipient.key, { status: share.status, url: share.url })
+    if (recipient) results.set(recipient.key, { status: share.status, url: share.url, reason: share.error })
   }
   return results
 }
@@ -116,9 +119,22 @@ const statusLabels: Record<string, string> = {
   pending: 'Sending…',
 }
 
+const reasons: Record<string, string> = {
+  tandem_unreachable: 'Tandem did not answer; try again later',
+  invalid_grant: 'Marquee is no longer connected to Tandem',
+  insufficient_scope: 'Marquee may not send this on Tandem',
+  agreement_lapsed: 'Tandem does not allow this right now',
+  rate_limited: 'too many sends, try later',
+  daily_cap_exceeded: 'daily limit reached',
+}
+
+const words = (code: string) => code.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())
+
 export function statusLabel(result: RecipientResult): string {
   if (result.error) return result.error
-  return statusLabels[result.status] ?? result.status.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())
+  const label = statusLabels[result.status] ?? words(result.status)
+  if (!result.reason) return label
+  return `${label}: ${reasons[result.reason] ?? words(result.reason).toLowerCase()}`
 }
 
 const failures = new Set([
