@@ -19,6 +19,7 @@ import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
 import { registerEventRoutes } from './events/events.routes.ts'
 import { registerExperimentRoutes } from './experiments/experiments.routes.ts'
+import { registerSharingRoutes } from './sharing/sharing.routes.ts'
 
 export interface MarqueeDeps {
   config: MarqueeConfig
@@ -75,6 +76,7 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
   registerEventRoutes(app, ctx)
   registerExperimentRoutes(app, ctx)
   registerClickRoutes(app, ctx)
+  registerSharingRoutes(app, ctx)
   await serveWebClient(app, ctx, setPageFallback)
   return { app, ctx }
 }
