@@ -20,6 +20,7 @@ import type { MarqueeDatabase } from './db.ts'
 import { registerEventRoutes } from './events/events.routes.ts'
 import { registerExperimentRoutes } from './experiments/experiments.routes.ts'
 import { registerSharingRoutes } from './sharing/sharing.routes.ts'
+import { registerTandemLink } from './tandem-link/index.ts'
 
 export interface MarqueeDeps {
   config: MarqueeConfig
@@ -73,6 +74,7 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
 
   registerAccountRoutes(app, ctx)
   registerCatalogRoutes(app, ctx)
+  await registerTandemLink(app, ctx)
   registerEventRoutes(app, ctx)
   registerExperimentRoutes(app, ctx)
   registerClickRoutes(app, ctx)

@@ -126,6 +126,66 @@ export interface SenderDailySendsTable {
   unique_clicks: Generated<number>
 }
 
+export interface SigningKeysTable {
+  kid: string
+  alg: 'EdDSA' | 'ES256'
+  public_jwk: ColumnType<Record<string, unknown>, string, string>
+  private_jwk_enc: string
+  created_at: Timestamp
+  retired_at: Timestamp | null
+}
+
+export interface TandemRegistrationTable {
+  id: number
+  client_id: string
+  webhook_secret_enc: string
+  updated_at: Timestamp
+}
+
+export interface TandemAuthRequestsTable {
+  state_hash: string
+  user_id: string
+  verifier_enc: string
+  nonce: string
+  scope: string
+  purpose: 'connect' | 'activity'
+  return_to: string
+  created_at: Timestamp
+  expires_at: Timestamp
+}
+
+export interface TandemConnectionsTable {
+  user_id: string
+  subject: string
+  grant_id: string | null
+  scopes: ColumnType<string[], string, string>
+  access_token_enc: string
+  access_expires_at: Timestamp
+  refresh_token_enc: string | null
+  connected_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface TandemActivityConsentsTable {
+  user_id: string
+  enabled: boolean
+  consented_at: Timestamp | null
+  updated_at: Timestamp
+}
+
+export interface TandemWebhookEventsTable {
+  id: string
+  type: string
+  received_at: Timestamp
+  data: ColumnType<unknown, string | null, string | null> | null
+}
+
+export interface TandemDeletionReceiptsTable {
+  request_id: string
+  deleted_at: Timestamp
+  sent_at: Timestamp
+}
+
 /** A version of the biweekly report as Marquee released it (signed). */
 export interface ReportVersionsTable {
   id: string
@@ -160,6 +220,13 @@ export interface MarqueeDatabase {
   sender_daily_sends: SenderDailySendsTable
   report_versions: ReportVersionsTable
   privacy_budget_ledger: PrivacyBudgetLedgerTable
+  signing_keys: SigningKeysTable
+  tandem_registration: TandemRegistrationTable
+  tandem_auth_requests: TandemAuthRequestsTable
+  tandem_connections: TandemConnectionsTable
+  tandem_activity_consents: TandemActivityConsentsTable
+  tandem_webhook_events: TandemWebhookEventsTable
+  tandem_deletion_receipts: TandemDeletionReceiptsTable
 }
 
 export type Db = Kysely<MarqueeDatabase> | Transaction<MarqueeDatabase>

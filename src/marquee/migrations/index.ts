@@ -1,12 +1,14 @@
 import type { Migrations } from '../../lib/migrate.ts'
 import * as m0001 from './0001_core.ts'
 import * as m0002 from './0002_catalog.ts'
+import * as m0003 from './0003_tandem_link.ts'
 import * as m0004 from './0004_sharing.ts'
 import * as m0005 from './0005_reports.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
   '0002_catalog': m0002,
+  '0003_tandem_link': m0003,
   '0004_sharing': m0004,
   '0005_reports': m0005,
 }

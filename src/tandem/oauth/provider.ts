@@ -10,6 +10,8 @@ import { interactionCsp, renderErrorPage } from './views.ts'
 
 export const OAUTH_PREFIX = '/oauth'
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
 const asksForPartnerScope = (scope: unknown) =>
   typeof scope === 'string' &&
   scope.split(' ').some((s) => s && !(OIDC_SCOPES as readonly string[]).includes(s))
@@ -91,6 +93,16 @@ export function createProvider(ctx: TandemContext, secrets: ServerSecrets): Prov
         : undefined,
     // Row 29: no CORS for anyone (partners call from their servers).
     clientBasedCORS: () => false,
+    // Row 43: loopback partner URLs are accepted in development and tests (the demo's Marquee on
+    // localhost serves its jwks_uri there), but oidc-provider's own SSRF guard refuses every loopback
+    // address. Only there, and only for loopback hosts, is a fetch made without that guard.
+    fetch: (url, options) => {
+      if (config.allowLoopbackPartnerUrls && LOOPBACK_HOSTS.has(new URL(String(url)).hostname)) {
+        const { dispatcher: _guard, ...rest } = options as RequestInit & { dispatcher?: unknown }
+        return globalThis.fetch(url, rest)
+      }
+      return globalThis.fetch(url, options)
+    },
     renderError: async (koa, out) => {
       koa.type = 'html'
       koa.set('content-security-policy', interactionCsp([]))

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify'
+import type { MarqueeContext } from '../context.ts'
+import { activityPublisher } from './activity.ts'
+import type { TandemLinkOptions } from './connections.ts'
+import { signingKeys } from './keys.ts'
+import { createTandemLink } from './link.ts'
+import { registerTandemLinkRoutes } from './tandem-link.routes.ts'
+
+export type { ForgetListener, TandemLinkOptions } from './connections.ts'
+export { publicJwks, signingKeys, signJws } from './keys.ts'
+export { loadTandemRegistration, saveTandemRegistration, type TandemRegistration } from './registration.ts'
+
+/**
+ * Wires the Tandem link into Marquee: signing keys made at first start, `ctx.tandem`, the watch
+ * activity publisher, and the routes. `onForget` listeners delete what other modules hold from Tandem.
+ */
+export async function registerTandemLink(
+  app: FastifyInstance,
+  ctx: MarqueeContext,
+  options: TandemLinkOptions = {},
+): Promise<void> {
+  await signingKeys(ctx)
+  ctx.tandem = createTandemLink(ctx, options)
+  ctx.watchListeners.push(activityPublisher(ctx))
+  await registerTandemLinkRoutes(app, ctx, options)
+}

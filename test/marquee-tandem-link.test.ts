@@ -1,0 +1,522 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { ManualClock } from '../src/lib/clock.ts'
+import { createTestDatabase } from '../src/lib/testing/test-db.ts'
+import { signWebhook } from '../src/lib/webhook-signature.ts'
+import { buildMarqueeApp, type MarqueeApp } from '../src/marquee/app.ts'
+import { testMarqueeConfig } from '../src/marquee/config.ts'
+import type { MarqueeDatabase } from '../src/marquee/db.ts'
+import { migrations as marqueeMigrations } from '../src/marquee/migrations/index.ts'
+import { saveTandemRegistration } from '../src/marquee/tandem-link/index.ts'
+import type { Actor } from '../src/tandem/accounts/accounts.service.ts'
+import {
+  authorizeInBrowser,
+  Browser,
+  freePort,
+  type ListeningTandem,
+  makeTestUser,
+  startListeningTandem,
+} from '../src/tandem/oauth/testing.ts'
+import { createAgreements } from '../src/tandem/partners/agreements.service.ts'
+import { partnerDeps, registerPartner } from '../src/tandem/partners/partners.service.ts'
+import { requestFriend } from '../src/tandem/social/social.service.ts'
+
+const DAY_MS = 86_400_000
+
+let tandem: ListeningTandem
+let marquee: MarqueeApp & { origin: string; clock: ManualClock; close: () => Promise<void> }
+let clientId: string
+let webhookSecret: string
+
+async function startMarquee(issuer: string) {
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const database = await createTestDatabase<MarqueeDatabase>('marquee', marqueeMigrations)
+  const clock = new ManualClock(new Date())
+  const config = testMarqueeConfig({
+    publicOrigin: origin,
+    tandem: { issuer, clientId: undefined, webhookSecret: undefined },
+  })
+  const built = await buildMarqueeApp({ config, database, clock })
+  await built.app.listen({ host: '127.0.0.1', port })
+  return {
+    ...built,
+    origin,
+    clock,
+    async close() {
+      await built.app.close()
+      await database.drop()
+    },
+  }
+}
+
+before(async () => {
+  tandem = await startListeningTandem()
+  marquee = await startMarquee(tandem.origin)
+  // As the demo start script does: register Marquee at Tandem with its real JWKS, then tell Marquee.
+  const registered = await registerPartner(tandem.db, partnerDeps(tandem.ctx), {
+    name: 'Marquee',
+    homepageUrl: `${marquee.origin}/`,
+    privacyPolicyUrl: `${marquee.origin}/privacy`,
+    redirectUris: [`${marquee.origin}/auth/tandem/callback`],
+    jwksUri: `${marquee.origin}/.well-known/jwks.json`,
+    webhookUrl: `${marquee.origin}/webhooks/tandem`,
+  })
+  clientId = registered.partner.client_id
+  webhookSecret = registered.webhookSecret
+  await createAgreements(
+    tandem.db,
+    { clock: tandem.clock },
+    {
+      clientId,
+      apis: ['inbox', 'friends', 'activity'],
+      validUntil: new Date(tandem.clock.now().getTime() + 365 * DAY_MS),
+    },
+  )
+  await saveTandemRegistration(marquee.ctx, { clientId, webhookSecret })
+})
+
+after(async () => {
+  await marquee?.close()
+  await tandem?.close()
+})
+
+interface Person {
+  tandem: Awaited<ReturnType<typeof makeTestUser>>
+  actor: Actor
+  browser: Browser
+  marqueeUser: { username: string; password: string }
+}
+
+let counter = 0
+async function person(): Promise<Person> {
+  counter += 1
+  const t = await makeTestUser(tandem.db)
+  const browser = new Browser()
+  const marqueeUser = {
+    username: `viewer${counter}_${Date.now() % 100000}`,
+    password: 'correct horse battery',
+  }
+  const res = await browser.request(`${marquee.origin}/api/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...marqueeUser, displayName: `Viewer ${counter}` }),
+  })
+  assert.equal(res.status, 201, await res.text())
+  const actor: Actor = { userId: t.id, username: t.username, displayName: t.display_name, isAdmin: false }
+  return { tandem: t, actor, browser, marqueeUser }
+}
+
+async function befriend(a: Person, b: Person) {
+  await requestFriend(tandem.db, tandem.clock, a.actor, b.tandem.username)
+  await requestFriend(tandem.db, tandem.clock, b.actor, a.tandem.username)
+}
+
+const api = async (p: Person, path: string, init: RequestInit = {}) => {
+  const res = await p.browser.request(`${marquee.origin}${path}`, {
+    ...init,
+    headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers }
+}
+
+/** Connect with Tandem from Marquee, ticking only `grant` on Tandem's consent screen (everything by default). */
+async function connect(p: Person, grant?: string[], query = '') {
+  const start = await p.browser.request(`${marquee.origin}/auth/tandem/start${query}`)
+  assert.equal(start.status, 302)
+  const authorizeUrl = new URL(start.headers.get('location')!)
+  assert.equal(authorizeUrl.origin, tandem.origin)
+  return finishAt(p, authorizeUrl, grant)
+}
+
+async function finishAt(p: Person, authorizeUrl: URL, grant?: string[]) {
+  const callback = await authorizeInBrowser(p.browser, tandem.origin, authorizeUrl, p.tandem, grant)
+  assert.equal(callback.origin, marquee.origin)
+  const back = await p.browser.request(callback)
+  assert.equal(back.status, 302)
+  return new URL(back.headers.get('location')!, marquee.origin)
+}
+
+async function tandemSession(p: Person) {
+  const res = await fetch(`${tandem.origin}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: p.tandem.username, password: p.tandem.password }),
+  })
+  assert.equal(res.status, 200)
+  return res.headers.getSetCookie()[0]!.split(';')[0]!
+}
+
+/** Tandem's dispatcher, one round at a time until nothing is due. */
+async function deliverWebhooks() {
+  while ((await tandem.webhooks.runOnce()) > 0);
+}
+
+async function marqueeUserId(p: Person): Promise<string> {
+  return (await api(p, '/api/me')).body.user.id
+}
+
+describe('Marquee ⇄ Tandem: connect, friends, revoke, webhook', () => {
+  let ana: Person
+  let ben: Person
+  let cleo: Person
+
+  before(async () => {
+    ana = await person()
+    ben = await person()
+    cleo = await person()
+    await befriend(ana, ben)
+    await befriend(ana, cleo)
+    await tandem.db
+      .updateTable('users')
+      .set({ allow_suggestions: true })
+      .where('id', '=', cleo.tandem.id)
+      .execute()
+  })
+
+  test('the JWKS serves public keys only: EdDSA and ES256, each with a kid', async () => {
+    const res = await fetch(`${marquee.origin}/.well-known/jwks.json`)
+    assert.equal(res.status, 200)
+    const { keys } = await res.json()
+    assert.deepEqual(keys.map((k: { alg: string }) => k.alg).sort(), ['ES256', 'EdDSA'])
+    for (const key of keys) {
+      assert.ok(key.kid)
+      assert.equal(key.d, undefined, 'no private member')
+    }
+  })
+
+  test('connect with a partial grant: the status shows exactly the granted scopes; tokens are sealed', async () => {
+    const before = await api(ana, '/api/tandem')
+    assert.deepEqual(before.body, {
+      tandem: {
+        connected: false,
+        scopes: [],
+        connectedAt: null,
+        activity: { enabled: false, consentedAt: null, lapsesAt: null, lapsed: false },
+      },
+    })
+    const granted = ['openid', 'profile', 'offline_access', 'recommendations.send', 'friends.app']
+    const back = await connect(ana, granted, '?returnTo=/settings')
+    assert.equal(back.pathname, '/settings')
+    assert.equal(back.searchParams.get('tandem'), 'connected')
+    const status = await api(ana, '/api/tandem')
+    assert.equal(status.body.tandem.connected, true)
+    assert.deepEqual([...status.body.tandem.scopes].sort(), [...granted].sort())
+    assert.equal(status.body.tandem.activity.enabled, false)
+
+    const id = await marqueeUserId(ana)
+    const rows = await marquee.ctx.db.selectFrom('tandem_connections').selectAll().execute()
+    const row = rows.find((r) => r.user_id === id)!
+    assert.ok(row.refresh_token_enc, 'a refresh token was issued for offline_access')
+    const refresh = marquee.ctx.secrets.open(row.refresh_token_enc, `tandem-refresh:${row.user_id}`)
+    const access = marquee.ctx.secrets.open(row.access_token_enc, `tandem-access:${row.user_id}`)
+    const dump = JSON.stringify(rows)
+    assert.ok(refresh.length >= 20 && !dump.includes(refresh), 'the raw refresh token is not in the table')
+    assert.ok(!dump.includes(access), 'the raw access token is not in the table')
+  })
+
+  test('a callback with a state this session did not start is refused', async () => {
+    const res = await ana.browser.request(`${marquee.origin}/auth/tandem/callback?code=x&state=forged`)
+    assert.equal(res.status, 302)
+    const back = new URL(res.headers.get('location')!, marquee.origin)
+    assert.equal(back.searchParams.get('tandem'), 'error')
+    assert.equal(back.searchParams.get('reason'), 'invalid_state')
+    // Another Marquee user cannot finish Ana's authorization either.
+    const start = await ana.browser.request(`${marquee.origin}/auth/tandem/start`)
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!
+    const stolen = await cleo.browser.request(`${marquee.origin}/auth/tandem/callback?code=x&state=${state}`)
+    assert.equal(
+      new URL(stolen.headers.get('location')!, marquee.origin).searchParams.get('reason'),
+      'invalid_state',
+    )
+  })
+
+  test('friends: app friends when friends.app is granted, no suggestions list without friends.suggest', async () => {
+    await connect(ben)
+    const friends = await api(ana, '/api/tandem/friends')
+    assert.equal(friends.status, 200, JSON.stringify(friends.body))
+    assert.deepEqual(Object.keys(friends.body), ['appFriends'])
+    assert.equal(friends.body.appFriends.length, 1)
+    assert.equal(friends.body.appFriends[0].name, ben.tandem.display_name)
+    // Ben granted everything: Cleo (not on Marquee, allows suggestions) comes as a handle.
+    const bens = await api(ben, '/api/tandem/friends')
+    assert.deepEqual(
+      bens.body.appFriends.map((f: { name: string }) => f.name),
+      [ana.tandem.display_name],
+    )
+    assert.equal(bens.body.suggestions.length, 0, 'Cleo is not a friend of Ben')
+    const cleos = await api(cleo, '/api/tandem/friends')
+    assert.equal(cleos.status, 409)
+    assert.equal(cleos.body.error.code, 'tandem_not_connected')
+  })
+
+  test('an expired access token is refreshed, the rotated refresh token stored', async () => {
+    const id = await marqueeUserId(ana)
+    const before = await marquee.ctx.db
+      .selectFrom('tandem_connections')
+      .selectAll()
+      .where('user_id', '=', id)
+      .executeTakeFirstOrThrow()
+    await marquee.ctx.db
+      .updateTable('tandem_connections')
+      .set({ access_expires_at: new Date(marquee.clock.now().getTime() - 1000) })
+      .where('user_id', '=', id)
+      .execute()
+    const friends = await api(ana, '/api/tandem/friends')
+    assert.equal(friends.status, 200)
+    const afterRow = await marquee.ctx.db
+      .selectFrom('tandem_connections')
+      .selectAll()
+      .where('user_id', '=', id)
+      .executeTakeFirstOrThrow()
+    const open = (enc: string | null) => marquee.ctx.secrets.open(enc!, `tandem-refresh:${id}`)
+    assert.notEqual(open(afterRow.refresh_token_enc), open(before.refresh_token_enc), 'rotated')
+    assert.ok(afterRow.access_expires_at > marquee.clock.now())
+    assert.deepEqual([...afterRow.scopes].sort(), [...before.scopes].sort(), 'same scopes after refresh')
+    // Twice more: the rotated token works.
+    await marquee.ctx.db
+      .updateTable('tandem_connections')
+      .set({ access_expires_at: new Date(marquee.clock.now().getTime() - 1000) })
+      .where('user_id', '=', id)
+      .execute()
+    assert.equal((await api(ana, '/api/tandem/friends')).status, 200)
+  })
+
+  test('revoked in Tandem: the next call fails, the webhook deletes everything and Tandem accepts the receipt', async () => {
+    const cookie = await tandemSession(ben)
+    const revoke = await fetch(`${tandem.origin}/api/connected-apps/${clientId}`, {
+      method: 'DELETE',
+      headers: { cookie },
+    })
+    assert.ok(revoke.ok)
+    const next = await api(ben, '/api/tandem/friends')
+    assert.equal(next.status, 409)
+    assert.equal(next.body.error.code, 'tandem_not_connected')
+    assert.equal((await api(ben, '/api/tandem')).body.tandem.connected, false)
+
+    // Tandem's queued webhooks reach Marquee: grant.revoked and data.deletion_requested.
+    await deliverWebhooks()
+    const deliveries = await tandem.db
+      .selectFrom('webhook_deliveries')
+      .select(['event_type', 'status', 'last_status'])
+      .where('client_id', '=', clientId)
+      .where('event_type', 'in', ['grant.revoked', 'data.deletion_requested'])
+      .execute()
+    assert.deepEqual(deliveries.map((d) => [d.event_type, d.status]).sort(), [
+      ['data.deletion_requested', 'delivered'],
+      ['grant.revoked', 'delivered'],
+    ])
+    const page = await (await fetch(`${tandem.origin}/api/connected-apps`, { headers: { cookie } })).json()
+    const gone = page.disconnected.find((d: { clientId: string }) => d.clientId === clientId)
+    assert.equal(gone.deletion.status, 'received')
+    const receipts = await marquee.ctx.db.selectFrom('tandem_deletion_receipts').selectAll().execute()
+    assert.equal(receipts.length, 1)
+  })
+
+  test('revoked while Marquee is idle: the webhook alone deletes the tokens', async () => {
+    const dan = await person()
+    await connect(dan)
+    const id = await marqueeUserId(dan)
+    const cookie = await tandemSession(dan)
+    await fetch(`${tandem.origin}/api/connected-apps/${clientId}`, { method: 'DELETE', headers: { cookie } })
+    assert.ok(
+      await marquee.ctx.db
+        .selectFrom('tandem_connections')
+        .where('user_id', '=', id)
+        .select('user_id')
+        .executeTakeFirst(),
+    )
+    await deliverWebhooks()
+    assert.equal(
+      await marquee.ctx.db
+        .selectFrom('tandem_connections')
+        .where('user_id', '=', id)
+        .select('user_id')
+        .executeTakeFirst(),
+      undefined,
+    )
+  })
+
+  test('webhook: a bad or stale signature is 400; a repeated event id is acknowledged once', async () => {
+    const body = JSON.stringify({
+      id: 'evt-agreement-1',
+      type: 'agreement.extended',
+      createdAt: new Date().toISOString(),
+      data: { api: 'inbox', validUntil: '2030-01-01T00:00:00Z' },
+    })
+    const now = Math.floor(marquee.clock.now().getTime() / 1000)
+    const post = (signature: string, payload = body) =>
+      fetch(`${marquee.origin}/webhooks/tandem`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'tandem-signature': signature },
+        body: payload,
+      })
+    const bad = await post(signWebhook('whsec_not_the_secret_at_all', body, now))
+    assert.equal(bad.status, 400)
+    assert.equal((await bad.json()).error.code, 'invalid_signature')
+    const tampered = await post(signWebhook(webhookSecret, body, now), body.replace('inbox', 'friends'))
+    assert.equal(tampered.status, 400)
+    const stale = await post(signWebhook(webhookSecret, body, now - 600))
+    assert.equal(stale.status, 400)
+    assert.equal((await stale.json()).error.code, 'stale_signature')
+    const missing = await fetch(`${marquee.origin}/webhooks/tandem`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
+    assert.equal(missing.status, 400)
+    const ok = await post(signWebhook(webhookSecret, body, now))
+    assert.equal(ok.status, 200)
+    assert.deepEqual(await ok.json(), { id: 'evt-agreement-1', type: 'agreement.extended', duplicate: false })
+    const again = await post(signWebhook(webhookSecret, body, now))
+    assert.deepEqual(await again.json(), {
+      id: 'evt-agreement-1',
+      type: 'agreement.extended',
+      duplicate: true,
+    })
+  })
+
+  test('disconnect from Marquee revokes at Tandem and forgets the tokens', async () => {
+    const eve = await person()
+    await connect(eve)
+    const res = await api(eve, '/api/tandem', { method: 'DELETE' })
+    assert.equal(res.status, 204)
+    assert.equal((await api(eve, '/api/tandem')).body.tandem.connected, false)
+    const grants = await tandem.db
+      .selectFrom('partner_grants')
+      .select(['revoked_at'])
+      .where('user_id', '=', eve.tandem.id)
+      .execute()
+    assert.ok(grants.length > 0 && grants.every((g) => g.revoked_at !== null), 'the grant ended at Tandem')
+  })
+})
+
+describe('watch activity on Tandem (story 7)', () => {
+  let ana: Person
+  let ben: Person
+  const titleId = 'the-long-night'
+
+  before(async () => {
+    ana = await person()
+    ben = await person()
+    await befriend(ana, ben)
+    await marquee.ctx.db
+      .insertInto('titles')
+      .values({
+        id: titleId,
+        name: 'The Long Night',
+        year: 2024,
+        runtime_minutes: 100,
+        genres: ['drama'],
+        synopsis: 'A night that does not end.',
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+  })
+
+  const play = async (p: Person, kind: 'watching' | 'finished' = 'watching') => {
+    const userId = await marqueeUserId(p)
+    for (const listener of marquee.ctx.watchListeners)
+      await listener({ userId, titleId, kind, at: marquee.clock.now() })
+  }
+  const published = () =>
+    tandem.db.selectFrom('activity_items').selectAll().where('user_id', '=', ana.tandem.id).execute()
+
+  test('off by default; turning it on asks Tandem for activity.publish, then it is on', async () => {
+    await connect(ana, undefined, '?scopes=openid%20profile%20offline_access%20recommendations.send')
+    const status = await api(ana, '/api/tandem')
+    assert.deepEqual(status.body.tandem.activity, {
+      enabled: false,
+      consentedAt: null,
+      lapsesAt: null,
+      lapsed: false,
+    })
+    await play(ana)
+    assert.equal((await published()).length, 0, 'nothing is published while off')
+
+    const on = await api(ana, '/api/tandem/activity', {
+      method: 'PUT',
+      body: JSON.stringify({ enabled: true, returnTo: '/settings' }),
+    })
+    assert.equal(on.status, 409)
+    assert.equal(on.body.error.code, 'consent_required')
+    const authorizeUrl = new URL(on.body.error.details.authorizeUrl)
+    assert.equal(authorizeUrl.origin, tandem.origin)
+    assert.ok(authorizeUrl.searchParams.get('scope')!.split(' ').includes('activity.publish'))
+    const back = await finishAt(ana, authorizeUrl)
+    assert.equal(back.pathname, '/settings')
+    assert.equal(back.searchParams.get('tandem'), 'connected')
+
+    const after = (await api(ana, '/api/tandem')).body.tandem
+    assert.ok(after.scopes.includes('activity.publish'))
+    assert.ok(after.scopes.includes('recommendations.send'), 'the earlier scopes are kept')
+    assert.equal(after.activity.enabled, true)
+    assert.equal(after.activity.consentedAt, marquee.clock.now().toISOString())
+  })
+
+  test('while on, starting and finishing a title publish to Tandem; friends see it', async () => {
+    await play(ana, 'watching')
+    await play(ana, 'finished')
+    const items = await published()
+    assert.equal(items.length, 2)
+    const cookie = await tandemSession(ben)
+    const res = await fetch(`${tandem.origin}/api/users/${ana.tandem.username}/activity`, {
+      headers: { cookie },
+    })
+    assert.equal(res.status, 200)
+    const body = JSON.stringify(await res.json())
+    assert.ok(body.includes('The Long Night'))
+    assert.ok(body.includes(`${marquee.origin}/posters/${titleId}.svg`))
+    assert.ok(body.includes(`${marquee.origin}/titles/${titleId}`))
+  })
+
+  test('turned off, nothing more is published; on again needs no new authorization', async () => {
+    const off = await api(ana, '/api/tandem/activity', {
+      method: 'PUT',
+      body: JSON.stringify({ enabled: false }),
+    })
+    assert.equal(off.status, 200)
+    assert.equal(off.body.activity.enabled, false)
+    const count = (await published()).length
+    await play(ana)
+    assert.equal((await published()).length, count)
+    const on = await api(ana, '/api/tandem/activity', {
+      method: 'PUT',
+      body: JSON.stringify({ enabled: true }),
+    })
+    assert.equal(on.status, 200)
+    assert.equal(on.body.activity.enabled, true)
+    await play(ana)
+    assert.equal((await published()).length, count + 1)
+  })
+
+  test('the consent lapses two years after it was given: off, and the user is asked again', async () => {
+    const status = (await api(ana, '/api/tandem')).body.tandem.activity
+    const lapsesAt = new Date(status.lapsesAt)
+    assert.equal(lapsesAt.getTime() - new Date(status.consentedAt).getTime() > 729 * DAY_MS, true)
+    marquee.clock.set(new Date(lapsesAt.getTime() + 1000))
+    // The Marquee session lapsed too: sign in again.
+    const login = await ana.browser.request(`${marquee.origin}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ana.marqueeUser),
+    })
+    assert.equal(login.status, 200)
+    const lapsed = (await api(ana, '/api/tandem')).body.tandem.activity
+    assert.equal(lapsed.enabled, false)
+    assert.equal(lapsed.lapsed, true)
+    const count = (await published()).length
+    await play(ana)
+    assert.equal((await published()).length, count, 'nothing published after the lapse')
+    const again = await api(ana, '/api/tandem/activity', {
+      method: 'PUT',
+      body: JSON.stringify({ enabled: true }),
+    })
+    assert.equal(again.status, 200)
+    assert.equal(again.body.activity.enabled, true)
+    assert.equal(again.body.activity.consentedAt, marquee.clock.now().toISOString())
+    await play(ana)
+    assert.equal((await published()).length, count + 1)
+  })
+})
