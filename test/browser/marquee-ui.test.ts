@@ -593,3 +593,34 @@ test('settings: partial grants explained, activity consent and its lapse, histor
   await page.locator('[data-testid="share-history-toggle"][aria-checked="true"]').waitFor()
   await context.close()
 })
+
+test('back from Connect with Tandem, the share dialog reopens where it was', {
+  skip: skipWithoutChromium,
+  timeout: 60_000,
+}, async (t) => {
+  if (!has.catalog || !has.tandem) return t.skip('the catalogue or Tandem link module is not in this build')
+  const title = await someTitle()
+  const { page, context } = await signUp()
+  await page.goto(`${marquee.url}/watch/${encodeURIComponent(title.id)}`)
+  await page.getByTestId('player-skip-end').click()
+  await page.getByTestId('post-play-share').click()
+  const dialog = page.locator('[data-testid="share-dialog"][data-state="ready"]')
+  await dialog.waitFor()
+  const href = (await dialog.getByTestId('connect-tandem').getAttribute('href')) ?? ''
+  const returnTo = new URL(href, marquee.url).searchParams.get('returnTo') ?? ''
+  assert.equal(
+    returnTo,
+    `/titles/${encodeURIComponent(title.id)}?share=${encodeURIComponent(title.id)}&surface=post_play`,
+  )
+
+  // What Marquee's callback redirects to after Tandem's consent screen.
+  await page.goto(`${marquee.url}${returnTo}&tandem=connected`)
+  await page
+    .getByTestId('tandem-result')
+    .getByText(/Tandem is connected/)
+    .waitFor()
+  const reopened = page.locator('[data-testid="share-dialog"][data-state="ready"][data-surface="post_play"]')
+  await reopened.waitFor()
+  await page.waitForURL((url) => url.search === '')
+  await context.close()
+})

@@ -1,4 +1,5 @@
 import { type ReactNode, type RefObject, useEffect, useRef, useState } from 'react'
+import { api } from '../api/endpoints.ts'
 import { BrowsePage } from '../browse/browse-page.tsx'
 import { GenrePage, GenresPage } from '../genres/genres-page.tsx'
 import { HistoryPage } from '../history/history-page.tsx'
@@ -10,7 +11,7 @@ import { PlayerPage } from '../player/player-page.tsx'
 import { SearchPage } from '../search/search-page.tsx'
 import { SettingsPage } from '../settings/settings-page.tsx'
 import { ShareDialogHost } from '../share/share-dialog.tsx'
-import { closeShare } from '../share/share-store.ts'
+import { closeShare, openShare, shareToResume } from '../share/share-store.ts'
 import { logOut, useSession } from '../state/session.ts'
 import { TitlePage } from '../title/title-page.tsx'
 import { GearIcon, GridIcon, HistoryIcon, HomeIcon, LogoMark, SearchIcon } from '../ui/icons.tsx'
@@ -138,12 +139,30 @@ function TandemOutcome() {
   )
 }
 
+/** Back from "Connect with Tandem" started in the share dialog: open the dialog again where it was. */
+function useResumeShare() {
+  const search = useSearch()
+  useEffect(() => {
+    const resume = shareToResume(search)
+    if (!resume) return
+    const url = new URL(location.href)
+    url.searchParams.delete('share')
+    url.searchParams.delete('surface')
+    navigate(`${url.pathname}${url.search}`, { replace: true, keepScroll: true })
+    api.title(resume.titleId).then(
+      ({ title }) => openShare(title, resume.surface),
+      () => undefined,
+    )
+  }, [search])
+}
+
 export function Shell({ route }: { route: Route }) {
   const main = useRef<HTMLElement>(null)
   const ui = useInterface()
   const session = useSession()
   useFocusOnNavigate(route, main)
   useSpatialNavigation(ui === 'tv')
+  useResumeShare()
   const me = session.status === 'signed-in' ? session.me : null
 
   return (

@@ -9,7 +9,7 @@ import { Notice } from '../ui/notice.tsx'
 import { ClassicShare } from './classic-share.tsx'
 import { QuickShare } from './quick-share.tsx'
 import { grants, type Recipient, tandemRecipients } from './recipients.ts'
-import { closeShare, useShareRequest } from './share-store.ts'
+import { closeShare, shareReturnPath, useShareRequest } from './share-store.ts'
 
 export interface ShareData {
   variant: string
@@ -71,7 +71,7 @@ function ShareDialog({ title, surface }: { title: Title; surface: Surface }) {
   }, [])
 
   const close = useCallback(() => dialog.current?.close(), [])
-  const returnTo = `${location.pathname}${location.search}`
+  const returnTo = shareReturnPath(title, surface)
 
   return (
     <dialog

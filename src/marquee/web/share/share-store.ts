@@ -1,4 +1,6 @@
+import { isSurface } from '../../../lib/measurement-dimensions.ts'
 import type { Surface, Title } from '../api/types.ts'
+import { paths } from '../lib/router.tsx'
 import { createStore, useStore } from '../lib/store.ts'
 
 export interface ShareRequestState {
@@ -22,3 +24,25 @@ export function closeShare(): void {
 }
 
 export const useShareRequest = () => useStore(store, (s) => s.open)
+
+/**
+ * Where "Connect with Tandem" from the dialog comes back to: this page (the title page instead of the
+ * player, which would start playing again), asking it to reopen the dialog for the same title and surface.
+ */
+export function shareReturnPath(title: Title, surface: Surface): string {
+  const onPlayer = location.pathname.startsWith('/watch/')
+  const params = new URLSearchParams(onPlayer ? '' : location.search)
+  params.delete('tandem')
+  params.delete('reason')
+  params.set('share', title.id)
+  params.set('surface', surface)
+  return `${onPlayer ? paths.title(title.id) : location.pathname}?${params}`
+}
+
+/** The title and surface a page was asked to reopen the share dialog for, if any. */
+export function shareToResume(search: string): { titleId: string; surface: Surface } | null {
+  const params = new URLSearchParams(search)
+  const titleId = params.get('share')
+  const surface = params.get('surface')
+  return titleId && isSurface(surface) ? { titleId, surface } : null
+}
