@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
+import { compactVerify, generateKeyPair } from 'jose'
 import { AppError } from '../../lib/errors.ts'
 import { createTestDatabase, type TestDatabase } from '../../lib/testing/test-db.ts'
 import type { MarqueeDatabase } from '../db.ts'
 import { migrations } from '../migrations/index.ts'
 import { checkBudget, remainingBudget, spendBudget } from './budget.ts'
 import { insertReportVersion, selectLedger, selectReportVersions } from './reports.repository.ts'
+import { releaseReport } from './reports.service.ts'
+import { memorySource, syntheticSenderDays } from './synthetic.ts'
 
 let database: TestDatabase<MarqueeDatabase>
 before(async () => {
@@ -86,5 +89,54 @@ describe('the privacy budget ledger', () => {
     const spent = new Map([['2026-03-01', 0.1 + 0.2]])
     assert.equal(checkBudget(spent, { releaseId: 'r', days: ['2026-03-01'], epsilonPerDay: 0.7 }), null)
     assert.throws(() => checkBudget(spent, { releaseId: 'r', days: ['2026-03-01'], epsilonPerDay: 0 }))
+  })
+})
+
+describe('releasing a report', () => {
+  const periodStart = '2026-05-01'
+  const now = new Date('2026-05-25T00:00:00Z')
+  const source = memorySource(syntheticSenderDays({ periodStart, variants: ['classic', 'quick'] }))
+
+  test('a release spends ε on each of its days and stores the signed version; a second one is refused', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
+    const key = { privateKey, kid: 'marquee-test' }
+    const first = await releaseReport(database.db, source, {
+      partner: 'marquee',
+      periodStart,
+      now,
+      noise: { mode: 'laplace' },
+      key,
+    })
+    const { payload } = await compactVerify(first.jws, publicKey)
+    assert.equal(JSON.parse(new TextDecoder().decode(payload)).rows.length, 840)
+    const before = await selectLedger(database.db)
+    assert.equal(before.filter((e) => e.release_id === first.id).length, 14)
+    await assert.rejects(
+      releaseReport(database.db, source, {
+        partner: 'marquee',
+        periodStart,
+        now,
+        noise: { mode: 'laplace' },
+        key,
+        previousVersionId: first.id,
+      }),
+      refusedWith('day_limit'),
+    )
+    assert.deepEqual(await selectLedger(database.db), before)
+    const versions = await selectReportVersions(database.db, periodStart)
+    assert.deepEqual(
+      versions.map((v) => [v.id, v.status, v.supersedes]),
+      [[first.id, 'final', null]],
+    )
+    await assert.rejects(
+      releaseReport(database.db, source, {
+        partner: 'marquee',
+        periodStart,
+        now,
+        noise: { mode: 'none' },
+        key,
+      }),
+      /only a noised report/,
+    )
   })
 })
