@@ -114,48 +114,62 @@ export async function browseRows(
   db: Db,
   viewer: { userId: string; friendIds: string[] } | undefined,
 ): Promise<BrowseRow[]> {
+  const [personal, genres] = await Promise.all([viewer ? personalRows(db, viewer) : [], genreRows(db)])
+  return [...personal, ...genres]
+}
+
+async function personalRows(db: Db, viewer: { userId: string; friendIds: string[] }): Promise<BrowseRow[]> {
+  const recent = await db
+    .selectFrom('watch_history as w')
+    .innerJoin('titles as t', 't.id', 'w.title_id')
+    .select(TITLE_COLUMNS.map((c) => `t.${c}` as const))
+    .select('w.finished_at')
+    .where('w.user_id', '=', viewer.userId)
+    .orderBy('w.updated_at', 'desc')
+    .orderBy(sql`t.id collate "C"`)
+    .limit(50)
+    .execute()
+  const seeds = recent.slice(0, 2)
+  const [similar, friends] = await Promise.all([
+    Promise.all(
+      seeds.map((seed) => becauseYouWatched(db, seed.id, { excludeUserId: viewer.userId, limit: ROW_SIZE })),
+    ),
+    friendsMightLike(db, viewer.userId, viewer.friendIds, { limit: ROW_SIZE }),
+  ])
   const rows: BrowseRow[] = []
-  if (viewer) {
-    const recent = await db
-      .selectFrom('watch_history as w')
-      .innerJoin('titles as t', 't.id', 'w.title_id')
-      .select(TITLE_COLUMNS.map((c) => `t.${c}` as const))
-      .select('w.finished_at')
-      .where('w.user_id', '=', viewer.userId)
-      .orderBy('w.updated_at', 'desc')
-      .orderBy(sql`t.id collate "C"`)
-      .limit(50)
-      .execute()
-    const watching = recent.filter((r) => r.finished_at === null).slice(0, ROW_SIZE)
-    if (watching.length > 0) {
-      rows.push({
-        id: 'continue',
-        name: 'Continue watching',
-        kind: 'continue',
-        titles: watching.map(presentTitle),
-      })
-    }
-    for (const seed of recent.slice(0, 2)) {
-      const titles = await becauseYouWatched(db, seed.id, { excludeUserId: viewer.userId, limit: ROW_SIZE })
-      if (titles.length > 0) {
-        rows.push({
-          id: `because_you_watched:${seed.id}`,
-          name: `Because you watched ${seed.name}`,
-          kind: 'because_you_watched',
-          titles: titles.map(presentTitle),
-        })
-      }
-    }
-    const friends = await friendsMightLike(db, viewer.userId, viewer.friendIds, { limit: ROW_SIZE })
-    if (friends.length > 0) {
-      rows.push({
-        id: 'friends',
-        name: 'Watched by your friends',
-        kind: 'friends',
-        titles: friends.map(presentTitle),
-      })
-    }
+  const watching = recent.filter((r) => r.finished_at === null).slice(0, ROW_SIZE)
+  if (watching.length > 0) {
+    rows.push({
+      id: 'continue',
+      name: 'Continue watching',
+      kind: 'continue',
+      titles: watching.map(presentTitle),
+    })
   }
+  seeds.forEach((seed, i) => {
+    const titles = similar[i] ?? []
+    if (titles.length > 0) {
+      rows.push({
+        id: `because_you_watched:${seed.id}`,
+        name: `Because you watched ${seed.name}`,
+        kind: 'because_you_watched',
+        titles: titles.map(presentTitle),
+      })
+    }
+  })
+  if (friends.length > 0) {
+    rows.push({
+      id: 'friends',
+      name: 'Watched by your friends',
+      kind: 'friends',
+      titles: friends.map(presentTitle),
+    })
+  }
+  return rows
+}
+
+/** One row per genre, in the fixed order: the most watched titles first, then the newest. */
+async function genreRows(db: Db): Promise<BrowseRow[]> {
   const ranked = await sql<TitleRow & { genre: string }>`
     select * from (
       select t.id, t.name, t.year, t.runtime_minutes, t.genres, t.synopsis, t.kind, t.seasons, g.genre,
@@ -171,18 +185,19 @@ export async function browseRows(
     where rank <= ${ROW_SIZE}
     order by genre, rank
   `.execute(db)
-  for (const genre of GENRES) {
+  return GENRES.flatMap((genre) => {
     const titles = ranked.rows.filter((r) => r.genre === genre.id)
-    if (titles.length > 0) {
-      rows.push({
-        id: `genre:${genre.id}`,
-        name: genre.name,
-        kind: 'genre',
-        titles: titles.map(presentTitle),
-      })
-    }
-  }
-  return rows
+    return titles.length > 0
+      ? [
+          {
+            id: `genre:${genre.id}`,
+            name: genre.name,
+            kind: 'genre' as const,
+            titles: titles.map(presentTitle),
+          },
+        ]
+      : []
+  })
 }
 
 /** A title page: the title (with the viewer's watch), its co-watch neighbours and friends' picks. */
@@ -192,21 +207,20 @@ export async function titlePage(
   viewer: { userId: string; friendIds: string[] } | undefined,
 ) {
   const title = await getTitle(db, titleId)
-  const watch = viewer
-    ? await db
-        .selectFrom('watch_history')
-        .selectAll()
-        .where('user_id', '=', viewer.userId)
-        .where('title_id', '=', titleId)
-        .executeTakeFirst()
-    : undefined
-  const similar = await becauseYouWatched(db, titleId, { excludeUserId: viewer?.userId, limit: ROW_SIZE })
-  const friends = viewer
-    ? await friendsMightLike(db, viewer.userId, viewer.friendIds, {
-        excludeTitleId: titleId,
-        limit: ROW_SIZE,
-      })
-    : []
+  const [watch, similar, friends] = await Promise.all([
+    viewer
+      ? db
+          .selectFrom('watch_history')
+          .selectAll()
+          .where('user_id', '=', viewer.userId)
+          .where('title_id', '=', titleId)
+          .executeTakeFirst()
+      : undefined,
+    becauseYouWatched(db, titleId, { excludeUserId: viewer?.userId, limit: ROW_SIZE }),
+    viewer
+      ? friendsMightLike(db, viewer.userId, viewer.friendIds, { excludeTitleId: titleId, limit: ROW_SIZE })
+      : [],
+  ])
   return {
     title: presentTitleDetail(title, watch),
     becauseYouWatched: similar.map(presentTitle),
