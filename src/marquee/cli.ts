@@ -1,0 +1,148 @@
+import { parseArgs } from 'node:util'
+import { ZodError } from 'zod'
+import { systemClock } from '../lib/clock.ts'
+import { openDb } from '../lib/db.ts'
+import { zodIssues } from '../lib/errors.ts'
+import { migrateToLatest } from '../lib/migrate.ts'
+import { SecretBox } from '../lib/secret-box.ts'
+import { loadMarqueeConfig } from './config.ts'
+import type { MarqueeDatabase } from './db.ts'
+import { migrations } from './migrations/index.ts'
+import { publicJwks } from './tandem-link/keys.ts'
+import {
+  loadTandemRegistration,
+  saveTandemRegistration,
+  TandemRegistrationInput,
+} from './tandem-link/registration.ts'
+
+export const USAGE = `Marquee administration
+
+Usage: node src/marquee/cli.ts <command> [options]   (or: npm run cli:marquee -- <command> …)
+
+Commands:
+  tandem-register --client-id ID [--webhook-secret SECRET]
+      Keep Marquee's registration at Tandem: the client id Tandem gave and the webhook secret it showed once
+      (sealed in the database). The secret may come from MARQUEE_TANDEM_WEBHOOK_SECRET instead, so it
+      stays out of the process list.
+
+  tandem-status
+      Whether Marquee knows its registration at Tandem (the secret is never printed).
+
+  jwks
+      Print Marquee's public JWK Set (what Tandem reads at <marquee>/.well-known/jwks.json).
+
+The database and secret key are those of the server (MARQUEE_DATABASE_URL, DATA_DIR, MARQUEE_SECRET_KEY).
+With the embedded database, stop the server first: only one process may open it.
+Exit codes: 0 done, 1 refused or failed, 2 bad usage.`
+
+export interface CliIo {
+  out: (text: string) => void
+  err: (text: string) => void
+}
+
+class UsageError extends Error {}
+
+type Env = Record<string, string | undefined>
+
+type Command =
+  | { name: 'tandem-register'; clientId: string; webhookSecret: string }
+  | { name: 'tandem-status' }
+  | { name: 'jwks' }
+  | { name: 'help' }
+
+function parseCommand(argv: string[], env: Env): Command {
+  const [name, ...args] = argv
+  switch (name) {
+    case undefined:
+      throw new UsageError('give a command')
+    case 'help':
+    case '--help':
+    case '-h':
+      return { name: 'help' }
+    case 'tandem-register': {
+      const { values, positionals } = parseArgs({
+        args,
+        options: { 'client-id': { type: 'string' }, 'webhook-secret': { type: 'string' } },
+        allowPositionals: true,
+        strict: true,
+      })
+      if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`)
+      const clientId = values['client-id']
+      const webhookSecret = values['webhook-secret'] ?? env.MARQUEE_TANDEM_WEBHOOK_SECRET
+      if (!clientId) throw new UsageError('give --client-id')
+      if (!webhookSecret) throw new UsageError('give --webhook-secret (or MARQUEE_TANDEM_WEBHOOK_SECRET)')
+      return { name: 'tandem-register', ...TandemRegistrationInput.parse({ clientId, webhookSecret }) }
+    }
+    case 'tandem-status':
+    case 'jwks':
+      if (args.length) throw new UsageError(`unexpected argument: ${args[0]}`)
+      return { name }
+    default:
+      throw new UsageError(`unknown command: ${name}`)
+  }
+}
+
+/** Runs one command; returns the exit code. */
+export async function runCli(argv: string[], env: Env = process.env, io: CliIo = defaultIo): Promise<number> {
+  let command: Command
+  try {
+    command = parseCommand(argv, env)
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof Error && 'code' in error)) {
+      io.err(`${error.message}\n\n${USAGE}`)
+      return 2
+    }
+    if (error instanceof ZodError) {
+      for (const issue of zodIssues(error)) io.err(`${issue.path}: ${issue.message}`)
+      return 2
+    }
+    throw error
+  }
+  if (command.name === 'help') {
+    io.out(USAGE)
+    return 0
+  }
+  const config = loadMarqueeConfig(env)
+  const database = await openDb<MarqueeDatabase>({ url: config.databaseUrl, dataDir: config.dataDir })
+  try {
+    await migrateToLatest(database.db as never, migrations)
+    const ctx = { db: database.db, secrets: new SecretBox(config.secretKey), clock: systemClock, config }
+    switch (command.name) {
+      case 'tandem-register': {
+        await saveTandemRegistration(ctx, command)
+        io.out(`Registration at Tandem saved: client id ${command.clientId}.`)
+        if (config.tandem.clientId || config.tandem.webhookSecret)
+          io.out(
+            'Note: MARQUEE_TANDEM_CLIENT_ID / MARQUEE_TANDEM_WEBHOOK_SECRET in the environment take precedence.',
+          )
+        return 0
+      }
+      case 'tandem-status': {
+        const registration = await loadTandemRegistration(ctx)
+        io.out(
+          registration
+            ? `Registered at ${config.tandem.issuer} as ${registration.clientId}; webhook secret known.`
+            : `Not registered at ${config.tandem.issuer} yet: run tandem-register.`,
+        )
+        return registration ? 0 : 1
+      }
+      case 'jwks':
+        io.out(JSON.stringify(await publicJwks(ctx), null, 2))
+        return 0
+    }
+  } catch (error) {
+    io.err(error instanceof Error ? error.message : String(error))
+    return 1
+  } finally {
+    await database.close()
+  }
+}
+
+const defaultIo: CliIo = {
+  out: (text) => console.log(text),
+  err: (text) => console.error(text),
+}
+
+if (import.meta.main) {
+  process.exitCode = await runCli(process.argv.slice(2))
+}
