@@ -59,3 +59,6 @@ export async function saveLinks(
 }
 
 export const shimHref = (origin: string, linkId: string): string => `${origin}/l/${linkId}`
+
+/** The link id in a shim href (the inverse of `shimHref`). */
+export const shimLinkId = (href: string): string => href.slice(href.lastIndexOf('/l/') + 3)

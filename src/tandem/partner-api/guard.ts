@@ -29,6 +29,8 @@ declare module 'fastify' {
 // Revocation and agreement lapse take effect within this long, JWTs included (SECURITY.md row 46).
 const STATE_CACHE_MS = 1000
 const DPOP_MAX_AGE_S = 60
+/** Verified access tokens kept in memory (each is re-checked for expiry on every call). */
+const VERIFIED_TOKENS_MAX = 20_000
 
 class TtlCache<V> {
   #entries = new Map<string, { value: V; at: number }>()
@@ -69,6 +71,34 @@ export function createPartnerGuard(ctx: TandemContext, provider: Provider, publi
   const audience = partnerResource(ctx.config.publicOrigin)
   const grants = new TtlCache<boolean>()
   const agreements = new TtlCache<Set<string>>()
+  const subjects = new TtlCache<string | undefined>()
+  // A token's signature, issuer, audience and type are checked once; its time claims on every call.
+  const verifiedTokens = new Map<string, Record<string, unknown>>()
+
+  async function verifiedClaims(token: string): Promise<Record<string, unknown>> {
+    const now = ctx.clock.now().getTime() / 1000
+    const known = verifiedTokens.get(token)
+    if (known !== undefined) {
+      const { exp, nbf } = known as { exp?: unknown; nbf?: unknown }
+      if ((typeof exp !== 'number' || now < exp) && (typeof nbf !== 'number' || now >= nbf)) return known
+      verifiedTokens.delete(token)
+    }
+    let claims: Record<string, unknown>
+    try {
+      const verified = await jwtVerify(token, jwks, {
+        issuer: ctx.config.publicOrigin,
+        audience,
+        typ: 'at+jwt',
+        currentDate: ctx.clock.now(),
+      })
+      claims = verified.payload
+    } catch {
+      throw invalidToken('the access token is not valid for this API')
+    }
+    if (verifiedTokens.size >= VERIFIED_TOKENS_MAX) verifiedTokens.clear()
+    verifiedTokens.set(token, claims)
+    return claims
+  }
 
   async function verifyDpop(req: FastifyRequest, token: string, jkt: string) {
     const proof = req.headers.dpop
@@ -117,18 +147,7 @@ export function createPartnerGuard(ctx: TandemContext, provider: Provider, publi
       const match = /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization)
       if (!match) throw invalidToken('send an access token in the Authorization header')
       const [, scheme, token] = match as unknown as [string, string, string]
-      let claims: Record<string, unknown>
-      try {
-        const verified = await jwtVerify(token, jwks, {
-          issuer: ctx.config.publicOrigin,
-          audience,
-          typ: 'at+jwt',
-          currentDate: ctx.clock.now(),
-        })
-        claims = verified.payload
-      } catch {
-        throw invalidToken('the access token is not valid for this API')
-      }
+      const claims = await verifiedClaims(token)
       const cnf = claims.cnf as { jkt?: string } | undefined
       if (cnf?.jkt) {
         if (scheme.toLowerCase() !== 'dpop')
@@ -163,7 +182,9 @@ export function createPartnerGuard(ctx: TandemContext, provider: Provider, publi
           return grant !== undefined && grant.revoked_at === null && grant.client_id === clientId
         })
         if (!alive) throw invalidToken('the access was revoked')
-        userId = await findUserByAppSubject(ctx.db, clientId, sub)
+        userId = await subjects.get(`${clientId}\u0000${sub}`, () =>
+          findUserByAppSubject(ctx.db, clientId, sub),
+        )
         if (!userId) throw invalidToken('the access token names no user')
       }
       if (options.scope) {
@@ -194,6 +215,7 @@ export function createPartnerGuard(ctx: TandemContext, provider: Provider, publi
   requirePartner.forget = () => {
     grants.clear()
     agreements.clear()
+    subjects.clear()
   }
   return requirePartner
 }

@@ -1,12 +1,11 @@
 import { sql } from 'kysely'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
-import type { Db, TitleCard } from '../db.ts'
+import type { Db } from '../db.ts'
 import { appendLedgerEntries, type LedgerEntryDraft } from '../ledger/ledger.service.ts'
+import { shimLinkId } from '../links/links.service.ts'
 import { once, requestHash } from '../messaging/idempotency.ts'
 import { appendMessage, type MessagingDeps, openDirectThread } from '../messaging/messaging.service.ts'
-import { findUserByAppSubject } from '../oauth/subjects.ts'
-import { areFriends, isBlockedBetween } from '../social/social.service.ts'
 import { hashHandle } from './friends.service.ts'
 import { type PartnerApiLimits, secondsToUtcMidnight, utcDay } from './limits.ts'
 import { HANDLE_PATTERN, type RecommendationInput } from './partner-api.schemas.ts'
@@ -21,10 +20,44 @@ export interface RecommendationResult {
   sends: { id: string; recipient: string; status: SendStatus }[]
 }
 
-/** Resolves a recipient to a friend of the sender, or undefined; a handle is consumed by the attempt. */
-async function resolveRecipient(trx: Db, now: Date, caller: SendsCaller, recipient: string) {
-  let userId: string | undefined
+interface Candidate {
+  user_id: string
+  friends: boolean
+  blocked: boolean
+  muted: boolean
+  received: string | number
+}
+
+/**
+ * Everything a send to one person depends on, in one statement: whether they are the sender's friend,
+ * a block either way, a mute of this partner, and the partner messages they received today.
+ */
+function candidateChecks(caller: SendsCaller, day: string) {
+  return sql`
+    exists (select 1 from friendships f where f.user_id = ${caller.userId} and f.friend_id = r.user_id) as friends,
+    exists (
+      select 1 from blocks b
+      where (b.blocker_id = ${caller.userId} and b.blocked_id = r.user_id)
+        or (b.blocker_id = r.user_id and b.blocked_id = ${caller.userId})
+    ) as blocked,
+    exists (select 1 from partner_mutes m where m.user_id = r.user_id and m.client_id = ${caller.clientId}) as muted,
+    (select count(*) from partner_sends s where s.recipient_id = r.user_id and s.day = ${day}) as received`
+}
+
+/**
+ * Resolves a recipient to a friend of the sender who may receive a partner message now (privacy rule
+ * 5), or undefined; a handle is consumed by the attempt. One statement for an app-scoped id, two for a handle.
+ */
+async function resolveRecipient(
+  trx: Db,
+  now: Date,
+  day: string,
+  caller: SendsCaller,
+  recipient: string,
+  recipientCap: number,
+) {
   let kind: 'app_friend' | 'suggestion'
+  let candidate: Candidate | undefined
   if (HANDLE_PATTERN.test(recipient)) {
     kind = 'suggestion'
     const used = await trx
@@ -37,42 +70,30 @@ async function resolveRecipient(trx: Db, now: Date, caller: SendsCaller, recipie
       .where('expires_at', '>', now)
       .returning('friend_id')
       .executeTakeFirst()
-    userId = used?.friend_id
+    if (!used) return undefined
+    const found = await sql<Candidate>`
+      select r.user_id, ${candidateChecks(caller, day)}
+      from (select ${used.friend_id}::uuid as user_id) r`.execute(trx)
+    candidate = found.rows[0]
   } else {
     kind = 'app_friend'
-    userId = await findUserByAppSubject(trx, caller.clientId, recipient)
-    if (userId) {
-      const grant = await trx
-        .selectFrom('partner_grants')
-        .select('grant_id')
-        .where('user_id', '=', userId)
-        .where('client_id', '=', caller.clientId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst()
-      if (!grant) userId = undefined
-    }
+    // An app friend is known by its app-scoped id and still has a live grant for this partner.
+    const found = await sql<Candidate>`
+      select r.user_id, ${candidateChecks(caller, day)}
+      from (
+        select a.user_id from app_subjects a
+        where a.client_id = ${caller.clientId} and a.sub = ${recipient}
+          and exists (
+            select 1 from partner_grants g
+            where g.user_id = a.user_id and g.client_id = a.client_id and g.revoked_at is null
+          )
+        limit 1
+      ) r`.execute(trx)
+    candidate = found.rows[0]
   }
-  if (!userId || userId === caller.userId || !(await areFriends(trx, caller.userId, userId))) return undefined
-  return { userId, kind }
-}
-
-/** Whether Tandem will put a partner message in this recipient's inbox now (privacy rule 5). */
-async function mayReceive(trx: Db, caller: SendsCaller, recipientId: string, day: string, cap: number) {
-  if (await isBlockedBetween(trx, caller.userId, recipientId)) return false
-  const muted = await trx
-    .selectFrom('partner_mutes')
-    .select('user_id')
-    .where('user_id', '=', recipientId)
-    .where('client_id', '=', caller.clientId)
-    .executeTakeFirst()
-  if (muted) return false
-  const received = await trx
-    .selectFrom('partner_sends')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('recipient_id', '=', recipientId)
-    .where('day', '=', day)
-    .executeTakeFirstOrThrow()
-  return Number(received.n) < cap
+  if (!candidate || candidate.user_id === caller.userId || !candidate.friends) return undefined
+  const deliver = !candidate.blocked && !candidate.muted && Number(candidate.received) < recipientCap
+  return { userId: candidate.user_id, kind, deliver }
 }
 
 /**
@@ -95,14 +116,20 @@ export async function sendRecommendations(
     const effect = async () => {
       const now = clock.now()
       const day = utcDay(now)
-      const sentToday = await trx
-        .selectFrom('partner_sends')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('client_id', '=', caller.clientId)
-        .where('sender_id', '=', caller.userId)
-        .where('day', '=', day)
-        .executeTakeFirstOrThrow()
-      let remaining = limits.senderDailyCap - Number(sentToday.n)
+      // The sender's sends today, the partner's name and the sender's, in one statement.
+      const prelude = (
+        await sql<{ sent: string | number; app_name: string; username: string; display_name: string }>`
+          select
+            (select count(*) from partner_sends
+              where client_id = ${caller.clientId} and sender_id = ${caller.userId} and day = ${day}) as sent,
+            (select name from partner_apps where client_id = ${caller.clientId}) as app_name,
+            u.username, u.display_name
+          from users u where u.id = ${caller.userId}`.execute(trx)
+      ).rows[0]
+      if (!prelude || prelude.app_name === null) {
+        throw new AppError(401, 'invalid_token', 'the access token names no user')
+      }
+      let remaining = limits.senderDailyCap - Number(prelude.sent)
       if (remaining <= 0) {
         throw new AppError(
           429,
@@ -112,35 +139,34 @@ export async function sendRecommendations(
           { 'retry-after': String(secondsToUtcMidnight(now)) },
         )
       }
-      const app = await trx
-        .selectFrom('partner_apps')
-        .select('name')
-        .where('client_id', '=', caller.clientId)
-        .executeTakeFirstOrThrow()
+      const app = { name: prelude.app_name }
+      const sender = { userId: caller.userId, username: prelude.username, displayName: prelude.display_name }
       const sends: RecommendationResult['sends'] = []
       const ledger: LedgerEntryDraft[] = []
       for (const recipient of input.recipients) {
         // Past the sender's cap nothing is resolved, so no handle is spent on a send that cannot happen.
-        const friend = remaining > 0 ? await resolveRecipient(trx, now, caller, recipient) : undefined
-        const deliver =
-          friend !== undefined &&
-          (await mayReceive(trx, caller, friend.userId, day, limits.recipientDailyCap))
-        if (!friend || !deliver) {
+        const friend =
+          remaining > 0
+            ? await resolveRecipient(trx, now, day, caller, recipient, limits.recipientDailyCap)
+            : undefined
+        if (!friend?.deliver) {
           sends.push({ id: newId(), recipient, status: 'not_delivered' })
           continue
         }
         const { thread } = await openDirectThread(trx, clock, caller.userId, friend.userId)
-        const { body } = await appendMessage(trx, deps, { userId: caller.userId }, thread, {
-          threadId: thread.id,
-          text: input.note ?? '',
-          card: { title: input.title.name, imageUrl: input.title.imageUrl ?? null, url: input.title.url },
-          via: { clientId: caller.clientId, appName: app.name },
-        })
-        const stored = await trx
-          .selectFrom('messages')
-          .select('card')
-          .where('id', '=', body.message.id)
-          .executeTakeFirstOrThrow()
+        const { body } = await appendMessage(
+          trx,
+          deps,
+          sender,
+          thread,
+          {
+            threadId: thread.id,
+            text: input.note ?? '',
+            card: { title: input.title.name, imageUrl: input.title.imageUrl ?? null, url: input.title.url },
+            via: { clientId: caller.clientId, appName: app.name },
+          },
+          [caller.userId, friend.userId],
+        )
         const sendId = newId()
         await trx
           .insertInto('partner_sends')
@@ -151,7 +177,7 @@ export async function sendRecommendations(
             recipient_id: friend.userId,
             recipient_kind: friend.kind,
             message_id: body.message.id,
-            link_id: (stored.card as TitleCard | null)?.linkId ?? null,
+            link_id: body.message.card ? shimLinkId(body.message.card.href) : null,
             day,
             interface: input.context.interface,
             surface: input.context.surface,
