@@ -277,6 +277,23 @@ test('the interface switcher changes the layout and is remembered', {
   await page.getByTestId('nav-home').focus()
   await page.keyboard.press('ArrowRight')
   assert.equal(await activeTestId(page), 'nav-search', 'ArrowRight moves to the next control')
+  if (has.catalog) {
+    // Down from a poster lands on a poster of the next row.
+    await page.getByTestId('nav-home').click()
+    const rows = page.getByTestId('browse-row')
+    await rows.nth(1).waitFor()
+    await rows.first().locator('.tile-link').first().focus()
+    await page.keyboard.press('ArrowDown')
+    const rowOf = () =>
+      page.evaluate(() => {
+        const row = document.activeElement?.closest('[data-testid="browse-row"]')
+        return row ? [...document.querySelectorAll('[data-testid="browse-row"]')].indexOf(row) : -1
+      })
+    assert.equal(await rowOf(), 1, 'ArrowDown moved to the second row')
+    assert.ok(await page.evaluate(() => document.activeElement?.classList.contains('tile-link')))
+    await page.keyboard.press('ArrowUp')
+    assert.equal(await rowOf(), 0, 'ArrowUp came back')
+  }
 
   await page.getByTestId('nav-settings').click()
   await switcher.getByText('Mobile', { exact: true }).click()

@@ -36,8 +36,18 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: MarqueeContext)
   const optionalViewer = async (req: FastifyRequest) => {
     const viewer = await loadViewer(ctx, req)
     if (!viewer) return undefined
-    const friendIds = ctx.friendsOf ? await ctx.friendsOf(viewer.userId) : []
-    return { userId: viewer.userId, friendIds }
+    return { userId: viewer.userId, friendIds: await friendIdsOf(viewer.userId) }
+  }
+
+  /** Friends come from Tandem: when it cannot say, the pages go on without them. */
+  const friendIdsOf = async (userId: string): Promise<string[]> => {
+    if (!ctx.friendsOf) return []
+    try {
+      return await ctx.friendsOf(userId)
+    } catch (err) {
+      ctx.log?.warn({ err }, 'friends unavailable for recommendations')
+      return []
+    }
   }
 
   /** Listeners run after the transaction committed, so they never see a change that rolled back. */

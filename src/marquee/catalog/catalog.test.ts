@@ -558,6 +558,12 @@ describe('recommendations', () => {
       const browse = await marquee.as(me, { method: 'GET', url: '/api/browse' })
       const friendsRow = browse.json().rows.find((r: { kind: string }) => r.kind === 'friends')
       assert.deepEqual(new Set(friendsRow.titles.map((t: { id: string }) => t.id)), new Set([X, Y]))
+      marquee.ctx.friendsOf = async () => {
+        throw new Error('Tandem is down')
+      }
+      const down = await marquee.as(me, { method: 'GET', url: `/api/titles/${X}` })
+      assert.equal(down.statusCode, 200, 'the page goes on without friends')
+      assert.deepEqual(down.json().friendsMightLike, [])
     } finally {
       delete marquee.ctx.friendsOf
     }

@@ -109,9 +109,14 @@ function Player({ title, becauseYouWatched, watch }: Loaded) {
     if (playing) void save(positionRef.current)
     setPlaying((p) => !p)
   }
-  const seek = (to: number) => {
+  const seekSave = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  useEffect(() => () => clearTimeout(seekSave.current), [])
+  /** Moves the playhead; dragging the slider saves once it settles, the buttons save at once. */
+  const seek = (to: number, { settle = false } = {}) => {
     const at = moveTo(to)
-    void save(at)
+    clearTimeout(seekSave.current)
+    if (settle && at < runtime) seekSave.current = setTimeout(() => void save(positionRef.current), 400)
+    else void save(at)
     if (at >= runtime) {
       setPlaying(false)
       setEnded(true)
@@ -177,7 +182,7 @@ function Player({ title, becauseYouWatched, watch }: Loaded) {
           step={10}
           value={Math.round(position)}
           aria-valuetext={`${formatClock(position)} of ${formatClock(runtime)}`}
-          onChange={(e) => seek(Number(e.target.value))}
+          onChange={(e) => seek(Number(e.target.value), { settle: true })}
           style={{ '--pct': `${pct}%` } as React.CSSProperties}
           data-testid="player-seek"
         />
