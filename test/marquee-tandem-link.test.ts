@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { ManualClock } from '../src/lib/clock.ts'
 import { createTestDatabase } from '../src/lib/testing/test-db.ts'
@@ -246,6 +247,8 @@ describe('Marquee ⇄ Tandem: connect, friends, revoke, webhook', () => {
       [ana.tandem.display_name],
     )
     assert.equal(bens.body.suggestions.length, 0, 'Cleo is not a friend of Ben')
+    // ctx.friendsOf: Tandem's app-scoped id of a friend is the subject that friend connected with.
+    assert.deepEqual(await marquee.ctx.friendsOf?.(await marqueeUserId(ana)), [await marqueeUserId(ben)])
     const cleos = await api(cleo, '/api/tandem/friends')
     assert.equal(cleos.status, 409)
     assert.equal(cleos.body.error.code, 'tandem_not_connected')
@@ -284,6 +287,27 @@ describe('Marquee ⇄ Tandem: connect, friends, revoke, webhook', () => {
   })
 
   test('revoked in Tandem: the next call fails, the webhook deletes everything and Tandem accepts the receipt', async () => {
+    const benId = await marqueeUserId(ben)
+    const title = await marquee.ctx.db.selectFrom('titles').select('id').limit(1).executeTakeFirstOrThrow()
+    await marquee.ctx.db
+      .insertInto('shares')
+      .values({
+        id: randomUUID(),
+        sender_id: benId,
+        title_id: title.id,
+        interface: 'web',
+        surface: 'title_page',
+        variant: 'control',
+        recipient_type: 'tandem',
+        recipient: 'an-app-scoped-id-from-tandem',
+        channel: null,
+        token: randomUUID(),
+        status: 'sent',
+        tandem_send_id: null,
+        created_at: marquee.clock.now(),
+        delivered_at: null,
+      })
+      .execute()
     const cookie = await tandemSession(ben)
     const revoke = await fetch(`${tandem.origin}/api/connected-apps/${clientId}`, {
       method: 'DELETE',
@@ -312,6 +336,12 @@ describe('Marquee ⇄ Tandem: connect, friends, revoke, webhook', () => {
     assert.equal(gone.deletion.status, 'received')
     const receipts = await marquee.ctx.db.selectFrom('tandem_deletion_receipts').selectAll().execute()
     assert.equal(receipts.length, 1)
+    const shares = await marquee.ctx.db
+      .selectFrom('shares')
+      .select('recipient')
+      .where('sender_id', '=', benId)
+      .execute()
+    assert.deepEqual(shares, [{ recipient: null }], 'the recipient ids from Tandem are gone, the send stays')
   })
 
   test('revoked while Marquee is idle: the webhook alone deletes the tokens', async () => {
