@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { freePort } from '../src/tandem/oauth/testing.ts'
 
-// `npm start` as a newcomer runs it: demo data in an empty folder, the web client, the printed logins.
+// `npm start` as a newcomer runs it: demo data in an empty folder, both servers and their web clients,
+// Marquee registered on Tandem, the printed logins.
 const root = join(import.meta.dirname, '..')
 const dataDir = mkdtempSync(join(tmpdir(), 'tandem-start-'))
 let child: ChildProcess | undefined
@@ -19,15 +20,20 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-test('npm start serves the web client and the demo logins work', { timeout: 180_000 }, async () => {
+test("npm start serves both web clients, the demo logins work, and Marquee is Tandem's partner", {
+  timeout: 180_000,
+}, async () => {
   const port = await freePort()
+  const marqueePort = await freePort()
   child = spawn(process.execPath, [join(root, 'scripts/start.ts')], {
     cwd: root,
     env: {
       ...process.env,
       DATA_DIR: dataDir,
       TANDEM_PORT: String(port),
+      MARQUEE_PORT: String(marqueePort),
       TANDEM_DATABASE_URL: '',
+      MARQUEE_DATABASE_URL: '',
       NODE_ENV: 'development',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,7 +50,8 @@ test('npm start serves the web client and the demo logins work', { timeout: 180_
     child!.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)))
   })
   assert.match(output, new RegExp(`http://localhost:${port}`))
-  assert.match(output, /Demo logins \(password "demo-password"\): ana, ben, cleo, admin/)
+  assert.match(output, new RegExp(`http://localhost:${marqueePort}`))
+  assert.match(output, /Demo logins on both \(password "demo-password"\): ana, ben, cleo, admin/)
   const base = `http://127.0.0.1:${port}`
   const page = await fetch(`${base}/`)
   assert.equal(page.status, 200)
@@ -67,4 +74,30 @@ test('npm start serves the web client and the demo logins work', { timeout: 180_
       assert.deepEqual(friends.friends.map((f: { username: string }) => f.username).sort(), ['ben', 'cleo'])
     }
   }
+
+  // Marquee: its client, the same people with watch histories, its key set, and its registration on Tandem.
+  const marquee = `http://127.0.0.1:${marqueePort}`
+  const marqueePage = await fetch(`${marquee}/`)
+  assert.equal(marqueePage.status, 200)
+  assert.match(await marqueePage.text(), /<title>Marquee<\/title>/)
+  const login = await fetch(`${marquee}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'ana', password: 'demo-password' }),
+  })
+  assert.equal(login.status, 200)
+  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!
+  const history = await (await fetch(`${marquee}/api/history`, { headers: { cookie } })).json()
+  assert.ok(history.history.length > 0, 'ana has a watch history')
+  const jwks = await (await fetch(`${marquee}/.well-known/jwks.json`)).json()
+  assert.ok(
+    jwks.keys.length > 0 && jwks.keys.every((k: { d?: string }) => k.d === undefined),
+    'public keys only',
+  )
+  const connect = await fetch(`${marquee}/auth/tandem/start`, { headers: { cookie }, redirect: 'manual' })
+  assert.equal(connect.status, 302)
+  const authorize = new URL(String(connect.headers.get('location')))
+  assert.equal(authorize.origin, `http://localhost:${port}`)
+  assert.equal(authorize.searchParams.get('client_id'), 'marquee')
+  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256')
 })
