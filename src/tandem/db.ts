@@ -316,8 +316,18 @@ export interface PartnerReportsTable {
   received_at: Timestamp
 }
 
+export interface PartnerReportReconciliationsTable {
+  report_id: string
+  client_id: string
+  verdict: 'consistent' | 'discrepant'
+  flagged_cells: number
+  result: Json<Record<string, unknown>>
+  created_at: Timestamp
+}
+
 export interface TandemDatabase {
   partner_reports: PartnerReportsTable
+  partner_report_reconciliations: PartnerReportReconciliationsTable
   suggestion_handles: SuggestionHandlesTable
   partner_mutes: PartnerMutesTable
   partner_abuse_reports: PartnerAbuseReportsTable

@@ -4,6 +4,7 @@ import * as m0002 from './0002_partner_platform.ts'
 import * as m0003 from './0003_partner_apis.ts'
 import * as m0004 from './0004_partner_reports.ts'
 import * as m0005 from './0005_click_counts.ts'
+import * as m0006 from './0006_report_reconciliation.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
@@ -11,4 +12,5 @@ export const migrations: Migrations = {
   '0003_partner_apis': m0003,
   '0004_partner_reports': m0004,
   '0005_click_counts': m0005,
+  '0006_report_reconciliation': m0006,
 }

@@ -25,7 +25,7 @@ export function registerReportRoutes(
     {
       summary: 'Deliver a signed partner report (tandem.partner-report/1) as a compact JWS',
       description:
-        'Send the compact JWS as the body with content-type application/jose (or as {report} in JSON), with a client-credentials token holding reports.submit.',
+        'Send the compact JWS as the body with content-type application/jose (or as {report} in JSON), with a client-credentials token holding reports.submit. Every cell of the closed domain must be present. Answers 202 {id, receivedAt, reconciliation}: Tandem’s own counts (Inbox API sends, shim clicks) against the tandem rows, with the cells whose gap the declared noise does not explain. Errors: invalid_signature, unknown_signing_key, invalid_report, incomplete_report, wrong_partner, invalid_period, period_not_ended, period_not_covered, invalid_supersedes.',
       tags: ['partner'],
       security: [{ bearer: [] }],
       preHandler: requirePartner({ subject: 'client', scope: 'reports.submit' }),
@@ -41,9 +41,11 @@ export function registerReportRoutes(
     },
     async (req, reply) => {
       const stored = await receiveReport(ctx.db, ctx.clock, req.partner!.clientId, req.body.report)
-      return reply
-        .code(202)
-        .send({ id: stored.id, receivedAt: stored.receivedAt.toISOString(), reconciliation: null })
+      return reply.code(202).send({
+        id: stored.id,
+        receivedAt: stored.receivedAt.toISOString(),
+        reconciliation: stored.reconciliation,
+      })
     },
   )
 }
