@@ -43,12 +43,13 @@ const cache = new WeakMap<object, { key: string; value: Promise<oidc.Configurati
 /**
  * openid-client's view of Tandem: discovery from the issuer, Marquee as a confidential client that
  * authenticates with private_key_jwt (its ES256 key, whose public half Tandem reads from our JWKS).
- * Throws 503 `tandem_not_configured` while Marquee has no registration at Tandem.
+ * Throws 409 `tandem_not_configured` while Marquee has no registration at Tandem (a state of Marquee, not a
+ * failure: nothing to retry until an operator registers it).
  */
 export async function tandemOidc(ctx: MarqueeContext): Promise<TandemOidc> {
   const registration = await loadTandemRegistration(ctx)
   if (!registration) {
-    throw new AppError(503, 'tandem_not_configured', 'Marquee is not registered at Tandem yet')
+    throw new AppError(409, 'tandem_not_configured', 'Marquee is not registered at Tandem yet')
   }
   const keys = await signingKeys(ctx)
   const issuer = tandemIssuer(ctx)

@@ -81,6 +81,17 @@ export function tandemFailure(error: unknown): unknown {
   return error
 }
 
+/** A path on Marquee with `?tandem=connected`, or `?tandem=error&reason=…` when `reason` is given. */
+function backTo(returnTo: string, reason: string | undefined): string {
+  const target = new URL(returnTo, 'http://marquee.invalid')
+  if (reason === undefined) target.searchParams.set('tandem', 'connected')
+  else {
+    target.searchParams.set('tandem', 'error')
+    target.searchParams.set('reason', reason)
+  }
+  return `${target.pathname}${target.search}${target.hash}`
+}
+
 export async function registerTandemLinkRoutes(
   app: FastifyInstance,
   ctx: MarqueeContext,
@@ -114,11 +125,19 @@ export async function registerTandemLinkRoutes(
       query: StartQuery,
     },
     async (req, reply) => {
-      const url = await beginAuthorization(ctx, viewerOf(req).userId, {
-        scopes: req.query.scopes,
-        purpose: 'connect',
-        returnTo: safeReturnTo(req.query.returnTo),
-      })
+      const returnTo = safeReturnTo(req.query.returnTo)
+      let url: URL
+      try {
+        url = await beginAuthorization(ctx, viewerOf(req).userId, {
+          scopes: req.query.scopes,
+          purpose: 'connect',
+          returnTo,
+        })
+      } catch (error) {
+        // A browser navigation: the page it came from shows why (not registered, or Tandem unreachable).
+        if (!(error instanceof AppError)) throw error
+        return reply.header('cache-control', 'no-store').redirect(backTo(returnTo, error.code), 302)
+      }
       return reply.header('cache-control', 'no-store').redirect(url.href, 302)
     },
   )
@@ -135,16 +154,16 @@ export async function registerTandemLinkRoutes(
     async (req, reply) => {
       const viewer = await loadViewer(ctx, req as never)
       const current = new URL(req.url, ctx.config.publicOrigin)
-      const outcome = await completeAuthorization(ctx, options, viewer?.userId, current)
-      const target = new URL(outcome.returnTo, ctx.config.publicOrigin)
-      if (outcome.ok) target.searchParams.set('tandem', 'connected')
-      else {
-        target.searchParams.set('tandem', 'error')
-        target.searchParams.set('reason', outcome.reason ?? 'error')
+      let outcome: Awaited<ReturnType<typeof completeAuthorization>>
+      try {
+        outcome = await completeAuthorization(ctx, options, viewer?.userId, current)
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error
+        outcome = { returnTo: '/', ok: false, reason: error.code }
       }
       return reply
         .header('cache-control', 'no-store')
-        .redirect(`${target.pathname}${target.search}${target.hash}`, 302)
+        .redirect(backTo(outcome.returnTo, outcome.ok ? undefined : (outcome.reason ?? 'error')), 302)
     },
   )
 

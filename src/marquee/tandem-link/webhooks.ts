@@ -49,7 +49,7 @@ export async function receiveTandemWebhook(
 ): Promise<WebhookResult> {
   const registration = await loadTandemRegistration(ctx)
   if (!registration)
-    throw new AppError(503, 'tandem_not_configured', 'Marquee is not registered at Tandem yet')
+    throw new AppError(409, 'tandem_not_configured', 'Marquee is not registered at Tandem yet')
   const nowSeconds = Math.floor(ctx.clock.now().getTime() / 1000)
   const verified = verifyWebhook(registration.webhookSecret, signature, rawBody, nowSeconds)
   if (!verified.ok) {
