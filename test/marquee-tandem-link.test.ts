@@ -9,6 +9,7 @@ import { testMarqueeConfig } from '../src/marquee/config.ts'
 import type { MarqueeDatabase } from '../src/marquee/db.ts'
 import { migrations as marqueeMigrations } from '../src/marquee/migrations/index.ts'
 import { saveTandemRegistration } from '../src/marquee/tandem-link/index.ts'
+import { makeMarquee } from '../src/marquee/testing.ts'
 import type { Actor } from '../src/tandem/accounts/accounts.service.ts'
 import {
   authorizeInBrowser,
@@ -233,6 +234,24 @@ describe('Marquee ⇄ Tandem: connect, friends, revoke, webhook', () => {
     )
   })
 
+  test('mix-up defence (RFC 9207): a callback whose iss is not Tandem is refused, and its state is spent', async () => {
+    const start = await ana.browser.request(`${marquee.origin}/auth/tandem/start`)
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!
+    const forged = `${marquee.origin}/auth/tandem/callback?code=abc&state=${state}&iss=${encodeURIComponent('https://evil.example')}`
+    const res = await ana.browser.request(forged)
+    const back = new URL(res.headers.get('location')!, marquee.origin)
+    assert.equal(back.searchParams.get('tandem'), 'error')
+    // Refused before the code reaches Tandem (which would have answered invalid_grant for this code).
+    assert.equal(back.searchParams.get('reason'), 'exchange_failed')
+    const replay = await ana.browser.request(
+      forged.replace('https%3A%2F%2Fevil.example', encodeURIComponent(tandem.origin)),
+    )
+    assert.equal(
+      new URL(replay.headers.get('location')!, marquee.origin).searchParams.get('reason'),
+      'invalid_state',
+    )
+  })
+
   test('friends: app friends when friends.app is granted, no suggestions list without friends.suggest', async () => {
     await connect(ben)
     const friends = await api(ana, '/api/tandem/friends')
@@ -419,6 +438,36 @@ describe('Marquee ⇄ Tandem: connect, friends, revoke, webhook', () => {
       .where('user_id', '=', eve.tandem.id)
       .execute()
     assert.ok(grants.length > 0 && grants.every((g) => g.revoked_at !== null), 'the grant ended at Tandem')
+  })
+})
+
+describe('Marquee not registered at Tandem yet', () => {
+  test('connecting sends the browser back with a reason; the webhook and the activity switch answer 409', async () => {
+    const lone = await makeMarquee({
+      tandem: { issuer: tandem.origin, clientId: undefined, webhookSecret: undefined },
+    })
+    try {
+      const user = await lone.makeUser()
+      const start = await lone.as(user, { method: 'GET', url: '/auth/tandem/start?returnTo=/settings' })
+      assert.equal(start.statusCode, 302)
+      assert.equal(start.headers.location, '/settings?tandem=error&reason=tandem_not_configured')
+      const on = await lone.as(user, {
+        method: 'PUT',
+        url: '/api/tandem/activity',
+        payload: { enabled: true },
+      })
+      assert.equal(on.statusCode, 409)
+      assert.equal(on.json().error.code, 'tandem_not_configured')
+      const hook = await lone.app.inject({
+        method: 'POST',
+        url: '/webhooks/tandem',
+        headers: { 'content-type': 'application/json', 'tandem-signature': 't=1,v1=00' },
+        payload: '{}',
+      })
+      assert.equal(hook.statusCode, 409)
+    } finally {
+      await lone.close()
+    }
   })
 })
 
