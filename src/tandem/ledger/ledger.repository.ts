@@ -94,6 +94,36 @@ export async function insertLedgerEntries(
   return result.rows
 }
 
+/**
+ * One entry, in one statement that also takes the user's append lock: inserted only if the user's
+ * newest entry is still `expected` (seq 0 and `genesis` for none) and no other append took its seq.
+ * The statement's snapshot may predate the lock (it waited for another appender), in which case the
+ * seq is taken and nothing is inserted: the answer is undefined, for the caller to take the long way.
+ */
+export async function insertLedgerEntryLocking(
+  db: Db,
+  row: LedgerRow,
+  expected: { seq: number; hash: string },
+  genesis: string,
+): Promise<Selectable<LedgerEntriesTable> | undefined> {
+  const result = await sql<Selectable<LedgerEntriesTable>>`
+    with l as (select 1 as locked from (select pg_advisory_xact_lock(hashtextextended(${`tandem.ledger:${row.userId}`}, 0))) x),
+    head as (
+      select coalesce((select seq from ledger_entries where user_id = ${row.userId}::uuid order by seq desc limit 1), 0) as seq,
+        coalesce((select hash from ledger_entries where user_id = ${row.userId}::uuid order by seq desc limit 1), ${genesis}::text) as hash
+    )
+    insert into ledger_entries
+      (user_id, seq, client_id, scope, action, object_count, purpose, details, created_at, prev_hash, hash)
+    select ${row.userId}::uuid, ${row.seq}::bigint, ${row.clientId}::text, ${row.scope}::text, ${row.action}::text,
+      ${row.objectCount}::int, ${row.purpose}::text, ${JSON.stringify(row.details)}::jsonb,
+      ${row.createdAt.toISOString()}::timestamptz, ${row.prevHash}::text, ${row.hash}::text
+    from l, head
+    where head.seq = ${expected.seq}::bigint and head.hash = ${expected.hash}::text
+    on conflict (user_id, seq) do nothing
+    returning *`.execute(db)
+  return result.rows[0]
+}
+
 /** Newest first, strictly before `beforeSeq` when given. */
 export async function selectLedgerPage(
   db: Db,

@@ -6,6 +6,7 @@ import { presentLedgerEntry } from './ledger.presenter.ts'
 import {
   findLedgerHeads,
   insertLedgerEntries,
+  insertLedgerEntryLocking,
   type LedgerRow,
   lockLedgers,
   selectLedgerChunk,
@@ -127,6 +128,26 @@ export async function appendLedgerEntry(
 }
 
 /**
+ * Records a partner call whose only write is its ledger entry (a read): the entry is committed before
+ * the caller answers, so nothing is disclosed unrecorded. Usually one statement, outside any
+ * transaction; the long way (locks, heads, insert) runs in a transaction of its own.
+ */
+export async function recordLedgerRead(db: Db, clock: Clock, entry: LedgerEntryDraft): Promise<LedgerEntry> {
+  if (db.isTransaction) return appendLedgerEntry(db, clock, entry)
+  const draft = parseDraft(entry)
+  const head = knownHeads.get(draft.userId)
+  if (head) {
+    const [row] = chain([draft], new Map([[draft.userId, head]]), clock.now())
+    const written = await insertLedgerEntryLocking(db, row!, head, GENESIS_HASH)
+    if (written) {
+      knownHeads.set(written.user_id, { seq: Number(written.seq), hash: written.hash })
+      return written
+    }
+  }
+  return db.transaction().execute((trx) => appendLedgerEntry(trx, clock, entry))
+}
+
+/**
  * The last head this process wrote or read per user. Only a hint: an append that uses it inserts
  * only if every user's head is still the one remembered (another instance may have appended, or the
  * transaction that wrote it rolled back), and reads the heads when it is not.
@@ -153,8 +174,9 @@ function chain(
  * Records several entries, possibly for several users, in one transaction. Locks are taken in
  * user-id order, so two batches naming the same users in any order cannot deadlock each other; a
  * transaction that appends for several users must do it in one call here, not one call per user.
- * Two statements when this process knows the users' heads (the locks, then the insert guarded by
- * those heads), three otherwise (the locks, the heads, the insert).
+ * Every insert holds the user's lock. One statement for one entry when this process knows the user's
+ * head; two when it knows every user's head (the locks, then the insert guarded by those heads);
+ * three otherwise (the locks, the heads, the insert).
  */
 export async function appendLedgerEntries(
   trx: Db,
@@ -166,9 +188,19 @@ export async function appendLedgerEntries(
   }
   if (entries.length === 0) return []
   const drafts = entries.map(parseDraft)
+  const createdAt = clock.now()
+  const single = drafts.length === 1 ? knownHeads.get(drafts[0]!.userId) : undefined
+  if (single) {
+    // One entry for a user whose head this process knows: lock and insert in one statement.
+    const [row] = chain(drafts, new Map([[drafts[0]!.userId, single]]), createdAt)
+    const written = await insertLedgerEntryLocking(trx, row!, single, GENESIS_HASH)
+    if (written) {
+      knownHeads.set(written.user_id, { seq: Number(written.seq), hash: written.hash })
+      return [written]
+    }
+  }
   const userIds = [...new Set(drafts.map((d) => d.userId))].sort()
   await lockLedgers(trx, userIds)
-  const createdAt = clock.now()
   let inserted: LedgerEntry[] = []
   const remembered = new Map<string, { seq: number; hash: string }>()
   for (const userId of userIds) {

@@ -19,6 +19,7 @@ import {
   GENESIS_HASH,
   type LedgerEntryDraft,
   ledgerHash,
+  recordLedgerRead,
   rowHash,
   verifyLedger,
 } from './ledger.service.ts'
@@ -408,6 +409,49 @@ describe('concurrent appends', () => {
       Array.from({ length: 50 }, (_, i) => i),
     )
     assert.deepEqual(await verifyLedger(t.db, user.id), { ok: true, entries: 50, head: rows[49]!.hash })
+  })
+
+  test('reads recorded in one statement, transactions and batches, all in parallel, keep one valid chain', {
+    skip: onPostgres,
+  }, async () => {
+    const user = await t.makeUser()
+    const other = await t.makeUser()
+    await appendEach([draft(user.id)]) // this process now knows the head
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        i % 3 === 0
+          ? recordLedgerRead(t.db, t.clock, draft(user.id, { objectCount: i }))
+          : i % 3 === 1
+            ? t.db.transaction().execute(async (trx) => {
+                await appendLedgerEntry(trx, t.clock, draft(user.id, { objectCount: i }))
+                await sql`select pg_sleep(0.002)`.execute(trx)
+              })
+            : t.db
+                .transaction()
+                .execute((trx) =>
+                  appendLedgerEntries(trx, t.clock, [
+                    draft(other.id, { objectCount: i }),
+                    draft(user.id, { objectCount: i }),
+                  ]),
+                ),
+      ),
+    )
+    const rows = await entriesOf(user.id)
+    assert.deepEqual(
+      rows.map((r) => r.seq),
+      Array.from({ length: 61 }, (_, i) => i + 1),
+    )
+    assert.equal((await verifyLedger(t.db, user.id)).ok, true)
+    assert.equal((await verifyLedger(t.db, other.id)).ok, true)
+  })
+
+  test('a read is recorded in one statement when the head is known, and the long way otherwise', async () => {
+    const user = await t.makeUser()
+    const first = await recordLedgerRead(t.db, t.clock, draft(user.id, { action: 'profile.read' }))
+    const second = await recordLedgerRead(t.db, t.clock, draft(user.id, { action: 'profile.read' }))
+    assert.deepEqual([first.seq, second.seq], [1, 2])
+    assert.equal(second.prev_hash, first.hash)
+    assert.equal((await verifyLedger(t.db, user.id)).ok, true)
   })
 
   test('parallel batches naming two users in opposite orders do not deadlock', {
