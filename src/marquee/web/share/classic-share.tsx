@@ -11,6 +11,8 @@ export interface RecipientGroup {
   id: string
   heading: string
   note?: string
+  /** What to say when the group has nobody in it. */
+  empty?: string
   recipients: Recipient[]
 }
 
@@ -94,7 +96,7 @@ export function ClassicShare({
           <legend>{group.heading}</legend>
           {group.note && <p className="muted small">{group.note}</p>}
           {group.recipients.length === 0 ? (
-            <p className="muted small">No one to show here yet.</p>
+            <p className="muted small">{group.empty ?? 'No one to show here yet.'}</p>
           ) : (
             <ul className="recipient-list">{group.recipients.map(row)}</ul>
           )}

@@ -132,7 +132,7 @@ export function QuickShare({
           <h3 className="share-section-title">{group.heading}</h3>
           {group.note && <p className="muted small">{group.note}</p>}
           {group.recipients.length === 0 ? (
-            <p className="muted small">No one to show here yet.</p>
+            <p className="muted small">{group.empty ?? 'No one to show here yet.'}</p>
           ) : (
             <ul className="chips">{group.recipients.map(chip)}</ul>
           )}

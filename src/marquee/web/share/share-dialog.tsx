@@ -6,9 +6,9 @@ import { genreLabel } from '../lib/format.ts'
 import { shareDialogVariant } from '../state/session.ts'
 import { CloseIcon } from '../ui/icons.tsx'
 import { Notice } from '../ui/notice.tsx'
-import { ClassicShare } from './classic-share.tsx'
+import { ClassicShare, type RecipientGroup } from './classic-share.tsx'
 import { QuickShare } from './quick-share.tsx'
-import { grants, type Recipient, tandemRecipients } from './recipients.ts'
+import { grants, tandemRecipients } from './recipients.ts'
 import { closeShare, shareReturnPath, useShareRequest } from './share-store.ts'
 
 export interface ShareData {
@@ -139,24 +139,22 @@ function ShareBody({
       explanations.push('You did not let Marquee suggest itself to friends who are not on Marquee.')
   }
   const canSendTandem = granted.connected && granted.send
-  const tandemGroups: { id: string; heading: string; note?: string; recipients: Recipient[] }[] =
-    canSendTandem
-      ? [
-          ...(granted.appFriends
-            ? [{ id: 'friends', heading: 'Friends on Marquee', recipients: friends }]
-            : []),
-          ...(granted.suggestions
-            ? [
-                {
-                  id: 'suggestions',
-                  heading: 'Suggest to friends not on Marquee',
-                  note: 'Tandem lists only friends who allow suggestions, and Marquee never learns who they are.',
-                  recipients: suggestions,
-                },
-              ]
-            : []),
-        ]
-      : []
+  const tandemGroups: RecipientGroup[] = []
+  if (canSendTandem && granted.appFriends)
+    tandemGroups.push({
+      id: 'friends',
+      heading: 'Friends on Marquee',
+      empty: 'None of your Tandem friends has connected Marquee yet.',
+      recipients: friends,
+    })
+  if (canSendTandem && granted.suggestions)
+    tandemGroups.push({
+      id: 'suggestions',
+      heading: 'Suggest to friends not on Marquee',
+      note: 'Tandem lists only friends who allow suggestions, and Marquee never learns who they are.',
+      empty: 'No friends to suggest it to right now.',
+      recipients: suggestions,
+    })
 
   return (
     <div className="dialog-body">
