@@ -1,0 +1,105 @@
+import { sql } from 'kysely'
+import type { Db } from '../db.ts'
+import type { RollupCell, RollupSource, SenderDayCell } from './builder.ts'
+import type { SenderArmDay } from './stats.ts'
+
+/**
+ * The builder's input from Marquee's rollup tables (share_rollups, sender_daily_sends, kept current at
+ * ingest): rollups only, never raw events, so a report's cost follows the domain and the senders who
+ * need clipping, not the number of events. `clicks` there are confirmed clicks within the 7-day window,
+ * `unique_clicks` the sends with one; late clicks stay in share_rollups_late for a restatement.
+ */
+export function rollupSource(db: Db): RollupSource & {
+  /** Per sender, day, interface and variant: for the SRM test and the crossover exclusion. */
+  senderArms(from: string, to: string): Promise<SenderArmDay[]>
+} {
+  return {
+    async cells(from, to): Promise<RollupCell[]> {
+      const rows = await db
+        .selectFrom('share_rollups')
+        .select([
+          sql<string>`day::text`.as('day'),
+          'interface',
+          'surface',
+          'variant',
+          'recipient_type',
+          'sends',
+          'clicks',
+          'unique_clicks',
+        ])
+        .where('day', '>=', from)
+        .where('day', '<=', to)
+        .execute()
+      return rows.map((r) => ({
+        day: r.day,
+        interface: r.interface,
+        surface: r.surface,
+        variant: r.variant,
+        recipientType: r.recipient_type,
+        sends: r.sends,
+        clicks: r.clicks,
+        uniqueClicks: r.unique_clicks,
+      }))
+    },
+
+    async sendersOverCap(from, to, cap): Promise<SenderDayCell[]> {
+      const { rows } = await sql<{
+        day: string
+        sender_id: string
+        interface: string
+        surface: string
+        variant: string
+        recipient_type: string
+        sends: number
+        clicks: number
+        unique_clicks: number
+      }>`
+        with over as (
+          select day, sender_id from sender_daily_sends
+          where day between ${from}::date and ${to}::date
+          group by day, sender_id
+          having sum(sends) > ${cap} or sum(clicks) > ${cap}
+        )
+        select s.day::text as day, s.sender_id, s.interface, s.surface, s.variant, s.recipient_type,
+          s.sends, s.clicks, s.unique_clicks
+        from sender_daily_sends s join over o on o.day = s.day and o.sender_id = s.sender_id
+        order by s.day, s.sender_id`.execute(db)
+      return rows.map((r) => ({
+        senderId: r.sender_id,
+        day: r.day,
+        interface: r.interface,
+        surface: r.surface,
+        variant: r.variant,
+        recipientType: r.recipient_type,
+        sends: r.sends,
+        clicks: r.clicks,
+        uniqueClicks: r.unique_clicks,
+      }))
+    },
+
+    async senderArms(from, to): Promise<SenderArmDay[]> {
+      const rows = await db
+        .selectFrom('sender_daily_sends')
+        .select([
+          'sender_id',
+          sql<string>`day::text`.as('day'),
+          'interface',
+          'variant',
+          sql<number>`sum(sends)::int`.as('sends'),
+          sql<number>`sum(unique_clicks)::int`.as('unique_clicks'),
+        ])
+        .where('day', '>=', from)
+        .where('day', '<=', to)
+        .groupBy(['sender_id', 'day', 'interface', 'variant'])
+        .execute()
+      return rows.map((r) => ({
+        senderId: r.sender_id,
+        day: r.day,
+        interface: r.interface,
+        variant: r.variant,
+        sends: r.sends,
+        uniqueClicks: r.unique_clicks,
+      }))
+    },
+  }
+}
