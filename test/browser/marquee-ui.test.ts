@@ -293,6 +293,12 @@ test('the interface switcher changes the layout and is remembered', {
     assert.ok(await page.evaluate(() => document.activeElement?.classList.contains('tile-link')))
     await page.keyboard.press('ArrowUp')
     assert.equal(await rowOf(), 0, 'ArrowUp came back')
+    // Enter opens the title; the remote's Back returns.
+    await page.keyboard.press('Enter')
+    await page.getByTestId('title-page').waitFor()
+    await page.keyboard.press('Escape')
+    await page.getByTestId('browse-row').first().waitFor()
+    assert.equal(new URL(page.url()).pathname, '/')
   }
 
   await page.getByTestId('nav-settings').click()

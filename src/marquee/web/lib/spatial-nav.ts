@@ -9,6 +9,8 @@ const directions: Record<string, Direction> = {
   ArrowRight: 'right',
 }
 
+const BACK_KEYS = new Set(['Escape', 'GoBack', 'BrowserBack', 'Backspace'])
+
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), textarea:not([disabled]), select:not([disabled]), [tabindex]:not([tabindex="-1"])'
 
@@ -66,14 +68,24 @@ export function nearest(
 }
 
 /**
- * Arrow keys move focus to the nearest control on screen, as a TV remote's D-pad does. Inside an open
- * dialog only the dialog's controls count.
+ * Arrow keys move focus to the nearest control on screen, as a TV remote's D-pad does (inside an open
+ * dialog only the dialog's controls count), and Back returns to the previous screen.
  */
 export function useSpatialNavigation(enabled: boolean): void {
   useEffect(() => {
     if (!enabled) return
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return
+      if (BACK_KEYS.has(event.key)) {
+        // A remote's Back button: leave the screen, unless a dialog (it closes itself) or a field has it.
+        const active = document.activeElement
+        const inField = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement
+        if (!document.querySelector('dialog[open]') && !inField && history.length > 1) {
+          event.preventDefault()
+          history.back()
+        }
+        return
+      }
       const direction = directions[event.key]
       if (!direction) return
       const active = document.activeElement
