@@ -106,7 +106,7 @@ async function someTitle(): Promise<{ id: string; name: string; year: number }> 
 const activeTestId = (page: Page) =>
   page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid'))
 
-test('sign up, log out, log in again', { skip: skipWithoutChromium, timeout: 60_000 }, async () => {
+test('sign up, log out, log in again', { skip: skipWithoutChromium, timeout: 120_000 }, async () => {
   const user = await signUp()
   const { page, person } = user
   await page.getByTestId('nav-home').waitFor()
@@ -124,7 +124,7 @@ test('sign up, log out, log in again', { skip: skipWithoutChromium, timeout: 60_
 
 test('browse rows scroll by keyboard and lead to a title page', {
   skip: skipWithoutChromium,
-  timeout: 60_000,
+  timeout: 120_000,
 }, async (t) => {
   if (!has.catalog) return t.skip('the catalogue module is not in this build')
   const { page, context } = await signUp()
@@ -186,7 +186,7 @@ test('browse rows scroll by keyboard and lead to a title page', {
   await context.close()
 })
 
-test('search finds a title and opens it', { skip: skipWithoutChromium, timeout: 60_000 }, async (t) => {
+test('search finds a title and opens it', { skip: skipWithoutChromium, timeout: 120_000 }, async (t) => {
   if (!has.catalog) return t.skip('the catalogue module is not in this build')
   const title = await someTitle()
   const { page, context } = await signUp()
@@ -209,7 +209,7 @@ test('search finds a title and opens it', { skip: skipWithoutChromium, timeout: 
 
 test('play, skip to the end, post-play, then history', {
   skip: skipWithoutChromium,
-  timeout: 60_000,
+  timeout: 120_000,
 }, async (t) => {
   if (!has.catalog) return t.skip('the catalogue module is not in this build')
   const title = await someTitle()
@@ -260,7 +260,7 @@ test('play, skip to the end, post-play, then history', {
 
 test('the interface switcher changes the layout and is remembered', {
   skip: skipWithoutChromium,
-  timeout: 60_000,
+  timeout: 120_000,
 }, async () => {
   const { page, context } = await signUp({ width: 1280, height: 800 })
   const shell = page.getByTestId('app-shell')
@@ -330,7 +330,7 @@ test('the interface switcher changes the layout and is remembered', {
 
 test('share a title by copied link without Tandem', {
   skip: skipWithoutChromium,
-  timeout: 60_000,
+  timeout: 120_000,
 }, async (t) => {
   if (!has.catalog || !has.tandem || !has.shares)
     return t.skip('the catalogue, Tandem link or sharing module is not in this build')
@@ -453,7 +453,7 @@ const cleo = {
 
 test('classic share dialog from a browse row: app friends only, as granted', {
   skip: skipWithoutChromium,
-  timeout: 60_000,
+  timeout: 120_000,
 }, async (t) => {
   if (!has.catalog) return t.skip('the catalogue module is not in this build')
   const { page, context } = await signUp()
@@ -509,7 +509,7 @@ test('classic share dialog from a browse row: app friends only, as granted', {
 
 test('quick share dialog from search on TV: one tap sends after an undo window', {
   skip: skipWithoutChromium,
-  timeout: 60_000,
+  timeout: 120_000,
 }, async (t) => {
   if (!has.catalog) return t.skip('the catalogue module is not in this build')
   const title = await someTitle()
@@ -559,7 +559,7 @@ test('quick share dialog from search on TV: one tap sends after an undo window',
 
 test('settings: partial grants explained, activity consent and its lapse, history sharing', {
   skip: skipWithoutChromium,
-  timeout: 60_000,
+  timeout: 120_000,
 }, async (t) => {
   if (!has.tandem) return t.skip('the Tandem link module is not in this build')
   const { page, context } = await signUp()
@@ -619,7 +619,7 @@ test('settings: partial grants explained, activity consent and its lapse, histor
 
 test('back from Connect with Tandem, the share dialog reopens where it was', {
   skip: skipWithoutChromium,
-  timeout: 60_000,
+  timeout: 120_000,
 }, async (t) => {
   if (!has.catalog || !has.tandem) return t.skip('the catalogue or Tandem link module is not in this build')
   const title = await someTitle()
