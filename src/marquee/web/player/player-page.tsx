@@ -39,6 +39,14 @@ export function PlayerPage({ titleId }: { titleId: string }) {
   return <Player key={titleId} {...resource.data} />
 }
 
+const CHAPTERS = 8
+
+/** What the simulated screen shows: the chapter playing, or the credits in the last 5 %. */
+function sceneLabel(position: number, runtime: number): string {
+  if (position >= runtime * 0.95) return 'End credits'
+  return `Chapter ${Math.min(CHAPTERS, Math.floor((position / runtime) * CHAPTERS) + 1)} of ${CHAPTERS}`
+}
+
 function startingPosition(watch: Watch): number {
   // A finished title starts again from the beginning; an unfinished one resumes.
   return watch.finished || watch.positionSeconds >= watch.runtimeSeconds ? 0 : watch.positionSeconds
@@ -157,6 +165,7 @@ function Player({ title, becauseYouWatched, watch }: Loaded) {
         <img src={title.posterUrl} alt="" className={playing ? 'player-frame is-playing' : 'player-frame'} />
         <div className="player-overlay">
           <span className="player-now">{title.name}</span>
+          <span className="player-scene">{sceneLabel(position, runtime)}</span>
         </div>
       </div>
       <h1 className="player-title" tabIndex={-1}>
