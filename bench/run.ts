@@ -12,13 +12,22 @@ import { withTimeout } from './lib/stats.ts'
 import { type BenchContext, ratioOf, verdictOf, type Workload } from './lib/types.ts'
 import { deliveryLatency } from './workloads/delivery-latency.workload.ts'
 import { linkShim } from './workloads/link-shim.workload.ts'
+import { marqueeIngest } from './workloads/marquee-ingest.workload.ts'
 import { messageSend } from './workloads/message-send.workload.ts'
 import { partnerRead } from './workloads/partner-read.workload.ts'
 import { partnerSend } from './workloads/partner-send.workload.ts'
 import { socketMemory } from './workloads/socket-memory.workload.ts'
 
 /** In the order they run; a later workload is one more module here. */
-const WORKLOADS: Workload[] = [linkShim, messageSend, deliveryLatency, socketMemory, partnerSend, partnerRead]
+const WORKLOADS: Workload[] = [
+  linkShim,
+  messageSend,
+  deliveryLatency,
+  socketMemory,
+  partnerSend,
+  partnerRead,
+  marqueeIngest,
+]
 
 const root = join(import.meta.dirname, '..')
 const quick = process.env.BENCH_QUICK === '1'

@@ -8,11 +8,14 @@ const At = z.iso
   .transform((s) => new Date(s))
   .refine((d) => d.getTime() >= Date.UTC(2000, 0, 1) && d.getTime() < Date.UTC(2100, 0, 1), 'out of range')
 
+/** Ids are keys: compared as PostgreSQL prints them, in lower case. */
+const Id = z.uuid().transform((s) => s.toLowerCase())
+
 const SentBody = z
   .object({
     type: z.literal('recommendation.sent'),
-    sendId: z.uuid(),
-    senderId: z.uuid(),
+    sendId: Id,
+    senderId: Id,
     titleId: z.string().min(1).max(100),
     interface: z.enum(INTERFACES),
     surface: z.enum(SURFACES),
@@ -25,15 +28,15 @@ const SentBody = z
 const ClickedBody = z
   .object({
     type: z.literal('recommendation.clicked'),
-    id: z.uuid(),
-    sendId: z.uuid(),
+    id: Id,
+    sendId: Id,
     clickClass: z.enum(CLICK_CLASSES),
     at: At,
   })
   .strict()
 
 const ConfirmedBody = z
-  .object({ type: z.literal('recommendation.click_confirmed'), id: z.uuid(), sendId: z.uuid(), at: At })
+  .object({ type: z.literal('recommendation.click_confirmed'), id: Id, sendId: Id, at: At })
   .strict()
 
 export const MAX_EVENTS_PER_BATCH = 1000

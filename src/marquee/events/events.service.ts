@@ -86,6 +86,8 @@ const zero = (): Counts => ({
 
 export const utcDay = (at: Date): string => at.toISOString().slice(0, 10)
 
+const PG_UNIQUE_VIOLATION = '23505'
+
 const eventId = (e: MarqueeEvent): string => (e.type === 'recommendation.sent' ? e.sendId : e.id)
 
 /**
@@ -185,18 +187,31 @@ async function ingest(trx: Db, events: readonly MarqueeEvent[], receivedAt: Date
     cols.klass.push(e.type === 'recommendation.clicked' ? e.clickClass : null)
     cols.rolled.push(sends.has(e.sendId))
   }
-  const { rows: inserted } = await sql<{ id: string; type: string }>`
-    insert into events (id, type, send_id, occurred_at, received_at, sender_id, title_id, interface, surface,
-      variant, recipient_type, click_class, rolled_up)
+  const rows = sql`
     select id, type, send_id, occurred_at, ${receivedAt.toISOString()}::timestamptz, sender_id, title_id,
       interface, surface, variant, recipient_type, click_class, rolled_up
     from unnest(${cols.id}::uuid[], ${cols.type}::text[], ${cols.send}::uuid[], ${cols.at}::timestamptz[],
       ${cols.sender}::uuid[], ${cols.title}::text[], ${cols.iface}::text[], ${cols.surface}::text[],
       ${cols.variant}::text[], ${cols.rtype}::text[], ${cols.klass}::text[], ${cols.rolled}::boolean[])
       as t(id, type, send_id, occurred_at, sender_id, title_id, interface, surface, variant, recipient_type,
-        click_class, rolled_up)
-    on conflict (id, type) do nothing
-    returning id, type`.execute(trx)
+        click_class, rolled_up)`
+  const columns = sql`(id, type, send_id, occurred_at, received_at, sender_id, title_id, interface, surface,
+    variant, recipient_type, click_class, rolled_up)`
+  // Most batches are new: a plain INSERT costs about half of ON CONFLICT's speculative insertion. A batch
+  // with any event already recorded (a retry) fails on it, and is then inserted skipping what exists.
+  let inserted: { id: string; type: string }[]
+  await sql`savepoint record_events`.execute(trx)
+  try {
+    await sql`insert into events ${columns} ${rows}`.execute(trx)
+    await sql`release savepoint record_events`.execute(trx)
+    inserted = batch.map((e) => ({ id: eventId(e), type: e.type }))
+  } catch (error) {
+    if ((error as { code?: string }).code !== PG_UNIQUE_VIOLATION) throw error
+    await sql`rollback to savepoint record_events`.execute(trx)
+    const result = await sql<{ id: string; type: string }>`
+      insert into events ${columns} ${rows} on conflict (id, type) do nothing returning id, type`.execute(trx)
+    inserted = result.rows
+  }
   if (inserted.length === 0) return 0
 
   const fresh = new Set(inserted.map((r) => `${r.type}|${r.id}`))
