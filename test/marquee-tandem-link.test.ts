@@ -8,8 +8,9 @@ import { buildMarqueeApp, type MarqueeApp } from '../src/marquee/app.ts'
 import { testMarqueeConfig } from '../src/marquee/config.ts'
 import type { MarqueeDatabase } from '../src/marquee/db.ts'
 import { migrations as marqueeMigrations } from '../src/marquee/migrations/index.ts'
-import { saveTandemRegistration } from '../src/marquee/tandem-link/index.ts'
+import { createMarqueeClient, saveTandemRegistration, signJws } from '../src/marquee/tandem-link/index.ts'
 import { makeMarquee } from '../src/marquee/testing.ts'
+import type { TandemApiError } from '../src/partner-sdk/index.ts'
 import type { Actor } from '../src/tandem/accounts/accounts.service.ts'
 import {
   authorizeInBrowser,
@@ -71,7 +72,7 @@ before(async () => {
     { clock: tandem.clock },
     {
       clientId,
-      apis: ['inbox', 'friends', 'activity'],
+      apis: ['inbox', 'friends', 'activity', 'reporting'],
       validUntil: new Date(tandem.clock.now().getTime() + 365 * DAY_MS),
     },
   )
@@ -385,6 +386,18 @@ describe('Marquee ⇄ Tandem: connect, friends, revoke, webhook', () => {
         .executeTakeFirst(),
       undefined,
     )
+  })
+
+  test('Marquee itself gets a client-credentials token (private_key_jwt) for the Reporting API', async () => {
+    const client = createMarqueeClient(marquee.ctx)
+    const report = await signJws(marquee.ctx, { schema: 'tandem.partner-report/1', partner: clientId })
+    // The token is accepted and the EdDSA signature verifies with the registered JWKS: what Tandem
+    // refuses is this report's content, not the caller.
+    await assert.rejects(client.submitReport(report), (error: TandemApiError) => {
+      assert.equal(error.status, 400, `${error.status} ${error.code}`)
+      assert.equal(error.code, 'invalid_report')
+      return true
+    })
   })
 
   test('webhook: a bad or stale signature is 400; a repeated event id is acknowledged once', async () => {

@@ -7,6 +7,7 @@ import { signingKeys } from './keys.ts'
 import { createTandemLink } from './link.ts'
 import { registerTandemLinkRoutes } from './tandem-link.routes.ts'
 
+export { createMarqueeClient } from './client-credentials.ts'
 export type { ForgetListener, TandemLinkOptions } from './connections.ts'
 export { publicJwks, signingKeys, signJws } from './keys.ts'
 export { loadTandemRegistration, saveTandemRegistration, type TandemRegistration } from './registration.ts'
