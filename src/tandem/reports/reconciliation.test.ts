@@ -133,4 +133,16 @@ describe('reconciliation', () => {
     assert.equal(off.verdict, 'discrepant')
     assert.equal(binomialQuantile(100, 0.05, 0.999), 13)
   })
+
+  test('sends Tandem counted in a variant the report leaves out are flagged as unreported', () => {
+    const counts = tandemCounts(8)
+    const extra = counts
+      .filter((c) => c.interface === 'web' && c.variant === 'classic')
+      .map((c) => ({ ...c, variant: 'hidden' }))
+    const result = compareCounts(honestRows(counts, 88), privacy, [...counts, ...extra])
+    const unreported = result.flags.filter((f) => f.variant === 'hidden')
+    assert.equal(unreported.length, 5)
+    assert.ok(unreported.every((f) => f.level === 'period' && f.direction === 'under' && f.reported === 0))
+    assert.equal(result.verdict, 'discrepant')
+  })
 })

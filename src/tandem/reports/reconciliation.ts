@@ -85,6 +85,8 @@ export interface Reconciliation {
   flagCounts: { day: number; period: number }
   /** The most flags honest noise would raise, at the verdict's 99.9% level. */
   allowedFlags: { day: number; period: number }
+  /** Cells (interface × surface × variant) where Tandem counted sends the report has no row for. */
+  unreportedCells: number
   totals: {
     reportedSends: number
     tandemSends: number
@@ -252,7 +254,32 @@ export function compareCounts(
     }
   }
 
-  const checks = { day: dayChecks * 3, period: periodSums.size * 3 }
+  // Sends Tandem counted in a cell the report does not have (an undeclared variant): unreported.
+  const missing = new Map<string, { cell: TandemCount; sends: number }>()
+  for (const c of counts) {
+    if (periodSums.has(cellKey(c)) || c.sends === 0) continue
+    const m = missing.get(cellKey(c)) ?? { cell: c, sends: 0 }
+    m.sends += c.sends
+    missing.set(cellKey(c), m)
+  }
+  let unreported = 0
+  for (const { cell, sends } of missing.values()) {
+    if (sends <= h) continue
+    unreported += 1
+    flags.push({
+      level: 'period',
+      day: null,
+      ...cellOf(cell),
+      measure: 'sends',
+      direction: 'under',
+      reported: 0,
+      tandem: sends,
+      allowance: h,
+      excess: sends - h,
+    })
+  }
+
+  const checks = { day: dayChecks * 3, period: periodSums.size * 3 + missing.size }
   const flagCounts = {
     day: flags.filter((f) => f.level === 'day').length,
     period: flags.filter((f) => f.level === 'period').length,
@@ -262,7 +289,9 @@ export function compareCounts(
     day: law ? binomialQuantile(checks.day, DAY_LEVEL_ALPHA, VERDICT_QUANTILE) : 0,
     period: law ? binomialQuantile(checks.period, DAY_LEVEL_ALPHA, VERDICT_QUANTILE) : 0,
   }
-  const discrepant = flagCounts.day > allowedFlags.day || flagCounts.period > allowedFlags.period
+  // Noise cannot hide a whole cell: one unreported cell is enough.
+  const discrepant =
+    unreported > 0 || flagCounts.day > allowedFlags.day || flagCounts.period > allowedFlags.period
   return {
     verdict: discrepant ? 'discrepant' : 'consistent',
     noise: {
@@ -276,6 +305,7 @@ export function compareCounts(
     flags,
     flagCounts,
     allowedFlags,
+    unreportedCells: unreported,
     totals,
   }
 }
