@@ -306,6 +306,22 @@ describe('Marquee ⇄ Tandem: connect, friends, revoke, webhook', () => {
     assert.equal((await api(ana, '/api/tandem/friends')).status, 200)
   })
 
+  test('concurrent calls with an expired token refresh once (a rotated refresh token presented twice would end the grant)', async () => {
+    const id = await marqueeUserId(ana)
+    await marquee.ctx.db
+      .updateTable('tandem_connections')
+      .set({ access_expires_at: new Date(marquee.clock.now().getTime() - 1000) })
+      .where('user_id', '=', id)
+      .execute()
+    const answers = await Promise.all([1, 2, 3, 4].map(() => api(ana, '/api/tandem/friends')))
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200, 200, 200],
+    )
+    assert.equal((await api(ana, '/api/tandem')).body.tandem.connected, true)
+    assert.equal((await api(ana, '/api/tandem/friends')).status, 200, 'the grant is still alive at Tandem')
+  })
+
   test('revoked in Tandem: the next call fails, the webhook deletes everything and Tandem accepts the receipt', async () => {
     const benId = await marqueeUserId(ben)
     const title = await marquee.ctx.db.selectFrom('titles').select('id').limit(1).executeTakeFirstOrThrow()
