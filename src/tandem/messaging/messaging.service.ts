@@ -227,7 +227,7 @@ export async function appendMessage(
   db: Db,
   deps: MessagingDeps,
   viewer: Viewer,
-  thread: Thread,
+  thread: Pick<Thread, 'id'>,
   input: SendInput,
   memberIds?: string[],
 ) {

@@ -432,6 +432,44 @@ describe('Inbox API', () => {
     )
   })
 
+  test('a send lands in the existing one-to-one thread, or opens it; two handles for one recipient count twice toward their cap', async () => {
+    const ana = await connect(ALL)
+    const ben = await appUser()
+    const cleo = await appUser()
+    await befriend(ana.user, ben)
+    await befriend(ana.user, cleo)
+    const opened = await firstParty(await login(ana.user), '/api/threads', 'POST', {
+      usernames: [ben.username],
+    })
+    const threadId = ((await opened.json()) as { thread: { id: string } }).thread.id
+    assert.deepEqual(statuses((await recommend(ana.bearer, [ben.appId, cleo.appId])).body), ['sent', 'sent'])
+    assert.deepEqual(statuses((await recommend(ana.bearer, [cleo.appId])).body), ['sent'])
+    const rows = await db
+      .selectFrom('partner_sends')
+      .innerJoin('messages', 'messages.id', 'partner_sends.message_id')
+      .select(['partner_sends.recipient_id', 'messages.thread_id'])
+      .where('partner_sends.sender_id', '=', ana.user.id)
+      .execute()
+    assert.deepEqual(
+      rows.filter((r) => r.recipient_id === ben.id).map((r) => r.thread_id),
+      [threadId],
+    )
+    const cleoThreads = new Set(rows.filter((r) => r.recipient_id === cleo.id).map((r) => r.thread_id))
+    assert.equal(cleoThreads.size, 1, 'the second send found the thread the first one opened')
+
+    // Two handles can name the same person: Dan has 2 of his 3 today, so one of them is delivered.
+    const dan = await makeTestUser(db)
+    await db.updateTable('users').set({ allow_suggestions: true }).where('id', '=', dan.id).execute()
+    await befriend(ana.user, dan)
+    const handle = async () =>
+      ((await friends(ana.bearer)).body as { suggestions: { handle: string }[] }).suggestions[0]!.handle
+    for (let i = 0; i < 2; i++)
+      assert.deepEqual(statuses((await recommend(ana.bearer, [await handle()])).body), ['sent'])
+    const twice = await recommend(ana.bearer, [await handle(), await handle()])
+    assert.equal(twice.status, 201, JSON.stringify(twice.body))
+    assert.deepEqual(statuses(twice.body), ['sent', 'not_delivered'])
+  })
+
   test('per-recipient and per-sender daily caps; rate limit per client, user and API', async () => {
     const [s1, s2] = [await connect(ALL), await connect(ALL)]
     const r = await appUser()

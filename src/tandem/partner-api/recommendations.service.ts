@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
-import type { Db } from '../db.ts'
+import type { Db, Thread } from '../db.ts'
 import { appendLedgerEntries, type LedgerEntryDraft } from '../ledger/ledger.service.ts'
 import { shimLinkId } from '../links/links.service.ts'
 import { once, requestHash } from '../messaging/idempotency.ts'
@@ -26,11 +26,14 @@ interface Candidate {
   blocked: boolean
   muted: boolean
   received: string | number
+  /** Their one-to-one thread with the sender, when there is one. */
+  thread_id: string | null
 }
 
 /**
  * Everything a send to one person depends on, in one statement: whether they are the sender's friend,
- * a block either way, a mute of this partner, and the partner messages they received today.
+ * a block either way, a mute of this partner, the partner messages they received today, and their
+ * one-to-one thread with the sender (its key as openDirectThread makes it).
  */
 function candidateChecks(caller: SendsCaller, day: string) {
   return sql`
@@ -41,7 +44,15 @@ function candidateChecks(caller: SendsCaller, day: string) {
         or (b.blocker_id = r.user_id and b.blocked_id = ${caller.userId})
     ) as blocked,
     exists (select 1 from partner_mutes m where m.user_id = r.user_id and m.client_id = ${caller.clientId}) as muted,
-    (select count(*) from partner_sends s where s.recipient_id = r.user_id and s.day = ${day}) as received`
+    (select count(*) from partner_sends s where s.recipient_id = r.user_id and s.day = ${day}) as received,
+    (
+      select t.id from threads t
+      where t.direct_key = case
+        when ${caller.userId}::text collate "C" < r.user_id::text collate "C"
+          then ${caller.userId}::text || ':' || r.user_id::text
+        else r.user_id::text || ':' || ${caller.userId}::text
+      end
+    ) as thread_id`
 }
 
 /**
@@ -92,8 +103,9 @@ async function resolveRecipient(
     candidate = found.rows[0]
   }
   if (!candidate || candidate.user_id === caller.userId || !candidate.friends) return undefined
-  const deliver = !candidate.blocked && !candidate.muted && Number(candidate.received) < recipientCap
-  return { userId: candidate.user_id, kind, deliver }
+  const received = Number(candidate.received)
+  const deliver = !candidate.blocked && !candidate.muted && received < recipientCap
+  return { userId: candidate.user_id, kind, deliver, received, threadId: candidate.thread_id }
 }
 
 /**
@@ -143,17 +155,29 @@ export async function sendRecommendations(
       const sender = { userId: caller.userId, username: prelude.username, displayName: prelude.display_name }
       const sends: RecommendationResult['sends'] = []
       const ledger: LedgerEntryDraft[] = []
+      // Written together after the loop; a recipient named twice in one call counts toward their cap.
+      const written: {
+        id: string
+        recipientId: string
+        kind: string
+        messageId: string
+        linkId: string | null
+      }[] = []
+      const receivedNow = new Map<string, number>()
+      const recipientRoom = (friend: { received: number }) => limits.recipientDailyCap - friend.received
       for (const recipient of input.recipients) {
         // Past the sender's cap nothing is resolved, so no handle is spent on a send that cannot happen.
         const friend =
           remaining > 0
             ? await resolveRecipient(trx, now, day, caller, recipient, limits.recipientDailyCap)
             : undefined
-        if (!friend?.deliver) {
+        if (!friend?.deliver || (receivedNow.get(friend.userId) ?? 0) >= recipientRoom(friend)) {
           sends.push({ id: newId(), recipient, status: 'not_delivered' })
           continue
         }
-        const { thread } = await openDirectThread(trx, clock, caller.userId, friend.userId)
+        const thread: Pick<Thread, 'id'> = friend.threadId
+          ? { id: friend.threadId }
+          : (await openDirectThread(trx, clock, caller.userId, friend.userId)).thread
         const { body } = await appendMessage(
           trx,
           deps,
@@ -168,23 +192,14 @@ export async function sendRecommendations(
           [caller.userId, friend.userId],
         )
         const sendId = newId()
-        await trx
-          .insertInto('partner_sends')
-          .values({
-            id: sendId,
-            client_id: caller.clientId,
-            sender_id: caller.userId,
-            recipient_id: friend.userId,
-            recipient_kind: friend.kind,
-            message_id: body.message.id,
-            link_id: body.message.card ? shimLinkId(body.message.card.href) : null,
-            day,
-            interface: input.context.interface,
-            surface: input.context.surface,
-            variant: input.context.variant,
-            created_at: now,
-          })
-          .execute()
+        written.push({
+          id: sendId,
+          recipientId: friend.userId,
+          kind: friend.kind,
+          messageId: body.message.id,
+          linkId: body.message.card ? shimLinkId(body.message.card.href) : null,
+        })
+        receivedNow.set(friend.userId, (receivedNow.get(friend.userId) ?? 0) + 1)
         remaining--
         sends.push({ id: sendId, recipient, status: 'sent' })
         ledger.push({
@@ -197,24 +212,25 @@ export async function sendRecommendations(
           details: { sendId, titleId: input.title.id },
         })
       }
-      const accepted = sends.filter((s) => s.status === 'sent').length
+      const accepted = written.length
       if (accepted > 0) {
-        await trx
-          .insertInto('partner_daily_counts')
-          .values({
-            client_id: caller.clientId,
-            day,
-            interface: input.context.interface,
-            surface: input.context.surface,
-            variant: input.context.variant,
-            sends: accepted,
-          })
-          .onConflict((oc) =>
-            oc
-              .columns(['client_id', 'day', 'interface', 'surface', 'variant'])
-              .doUpdateSet((eb) => ({ sends: eb('partner_daily_counts.sends', '+', accepted) })),
+        // The sends and the day's count, in one statement.
+        await sql`
+          with sends as (
+            insert into partner_sends (id, client_id, sender_id, recipient_id, recipient_kind, message_id, link_id,
+              day, interface, surface, variant, created_at)
+            select w.id, ${caller.clientId}, ${caller.userId}::uuid, w.recipient_id, w.kind, w.message_id, w.link_id,
+              ${day}::date, ${input.context.interface}, ${input.context.surface}, ${input.context.variant},
+              ${now.toISOString()}::timestamptz
+            from unnest(${written.map((w) => w.id)}::uuid[], ${written.map((w) => w.recipientId)}::uuid[],
+              ${written.map((w) => w.kind)}::text[], ${written.map((w) => w.messageId)}::uuid[],
+              ${written.map((w) => w.linkId)}::text[]) as w(id, recipient_id, kind, message_id, link_id)
           )
-          .execute()
+          insert into partner_daily_counts (client_id, day, interface, surface, variant, sends)
+          values (${caller.clientId}, ${day}::date, ${input.context.interface}, ${input.context.surface},
+            ${input.context.variant}, ${accepted})
+          on conflict (client_id, day, interface, surface, variant)
+            do update set sends = partner_daily_counts.sends + excluded.sends`.execute(trx)
       }
       ledger.unshift({
         userId: caller.userId,
