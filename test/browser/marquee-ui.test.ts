@@ -647,3 +647,25 @@ test('back from Connect with Tandem, the share dialog reopens where it was', {
   await page.waitForURL((url) => url.search === '')
   await context.close()
 })
+
+test('joining from a shared link goes on to the title (?next=)', {
+  skip: skipWithoutChromium,
+  timeout: 120_000,
+}, async (t) => {
+  if (!has.catalog) return t.skip('the catalogue module is not in this build')
+  const title = await someTitle()
+  const next = `/titles/${encodeURIComponent(title.id)}`
+  const { page, context, person } = await signUp(undefined, `?next=${encodeURIComponent(next)}`)
+  await page.getByTestId('title-name').getByText(title.name, { exact: true }).waitFor()
+  assert.equal(new URL(page.url()).pathname, next)
+
+  // Only paths on this site are followed.
+  await page.getByTestId('logout').click()
+  await page.goto(`${marquee.url}/login?next=${encodeURIComponent('//evil.example/x')}`)
+  await page.getByLabel('Username').fill(person.username)
+  await page.getByLabel('Password', { exact: true }).fill(person.password)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await page.getByTestId('nav-home').waitFor()
+  assert.equal(page.url(), `${marquee.url}/`)
+  await context.close()
+})

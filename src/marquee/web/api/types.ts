@@ -61,7 +61,8 @@ export interface TandemStatus {
   connected: boolean
   scopes: string[]
   connectedAt: string | null
-  activity: { enabled: boolean; consentedAt: string | null; lapsesAt: string | null }
+  /** `lapsed`: the consent ran out (two years after it was given), by Marquee's clock. */
+  activity: { enabled: boolean; consentedAt: string | null; lapsesAt: string | null; lapsed: boolean }
 }
 
 export interface AppFriend {

@@ -1,6 +1,6 @@
 import { useEffect } from 'react'
 import { AuthScreen } from '../auth/auth-screen.tsx'
-import { navigate, paths, useRoute } from '../lib/router.tsx'
+import { navigate, nextPath, paths, useRoute } from '../lib/router.tsx'
 import { useSession } from '../state/session.ts'
 import { Shell } from './shell.tsx'
 
@@ -11,7 +11,7 @@ export function App() {
   const signedIn = session.status === 'signed-in'
 
   useEffect(() => {
-    if (signedIn && onAuthPage) navigate(paths.browse, { replace: true })
+    if (signedIn && onAuthPage) navigate(nextPath(location.search) ?? paths.browse, { replace: true })
   }, [signedIn, onAuthPage])
 
   if (session.status === 'loading') {

@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useState } from 'react'
 import { api } from '../api/endpoints.ts'
 import { ApiError, describeError } from '../api/http.ts'
 import { usePageTitle } from '../lib/page-title.ts'
-import { Link, paths } from '../lib/router.tsx'
+import { Link, nextPath, paths, useSearch } from '../lib/router.tsx'
 import { signedIn } from '../state/session.ts'
 import { Field } from '../ui/field.tsx'
 import { LogoMark } from '../ui/icons.tsx'
@@ -31,6 +31,7 @@ export function AuthScreen({ mode }: AuthScreenProps) {
   const [error, setError] = useState<string | null>(null)
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({})
   const signup = mode === 'signup'
+  const next = nextPath(useSearch())
 
   usePageTitle(signup ? 'Sign up' : 'Log in')
   // biome-ignore lint/correctness/useExhaustiveDependencies: switching between log in and sign up starts clean
@@ -112,7 +113,11 @@ export function AuthScreen({ mode }: AuthScreenProps) {
         </form>
         <p className="auth-switch">
           {signup ? 'Already have an account? ' : 'New to Marquee? '}
-          <Link to={signup ? paths.login : paths.signup}>{signup ? 'Log in' : 'Create an account'}</Link>
+          <Link
+            to={`${signup ? paths.login : paths.signup}${next ? `?next=${encodeURIComponent(next)}` : ''}`}
+          >
+            {signup ? 'Log in' : 'Create an account'}
+          </Link>
         </p>
       </div>
     </main>

@@ -88,3 +88,10 @@ export function Link({ to, onClick, ...rest }: LinkProps) {
   }
   return <a href={to} onClick={handle} {...rest} />
 }
+
+/** A `?next=` path on this site to go to after logging in (the landing page of a shared link sets it). */
+export function nextPath(search: string): string | null {
+  const next = new URLSearchParams(search).get('next')
+  const safe = next?.startsWith('/') && !next.startsWith('//') && !next.includes('\\') && next.length <= 500
+  return safe ? next : null
+}

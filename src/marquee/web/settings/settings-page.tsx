@@ -130,7 +130,7 @@ function TandemSection() {
   }
 
   const activity = tandem.activity
-  const lapsed = !activity.enabled && activity.lapsesAt !== null && new Date(activity.lapsesAt) <= new Date()
+  const lapsed = !activity.enabled && activity.lapsed
   const knownScopes = Object.keys(scopeText)
 
   return (
