@@ -99,8 +99,9 @@ export async function openBrowserFor(
   browser: Browser,
   person: Person,
   viewport = { width: 1280, height: 800 },
+  options: { userAgent?: string } = {},
 ): Promise<User> {
-  const context = await browser.newContext({ viewport })
+  const context = await browser.newContext({ viewport, ...options })
   context.setDefaultTimeout(10_000)
   const page = await context.newPage()
   page.on('pageerror', (error) => {
