@@ -99,14 +99,15 @@ export async function insertLedgerEntries(
  * newest entry is still `expected` (seq 0 and `genesis` for none) and no other append took its seq.
  * The statement's snapshot may predate the lock (it waited for another appender), in which case the
  * seq is taken and nothing is inserted: the answer is undefined, for the caller to take the long way.
+ * The row comes back with the user's display name, for a read that records itself as it reads.
  */
 export async function insertLedgerEntryLocking(
   db: Db,
   row: LedgerRow,
   expected: { seq: number; hash: string },
   genesis: string,
-): Promise<Selectable<LedgerEntriesTable> | undefined> {
-  const result = await sql<Selectable<LedgerEntriesTable>>`
+): Promise<(Selectable<LedgerEntriesTable> & { user_display_name: string | null }) | undefined> {
+  const result = await sql<Selectable<LedgerEntriesTable> & { user_display_name: string | null }>`
     with l as (select 1 as locked from (select pg_advisory_xact_lock(hashtextextended(${`tandem.ledger:${row.userId}`}, 0))) x),
     head as (
       select coalesce((select seq from ledger_entries where user_id = ${row.userId}::uuid order by seq desc limit 1), 0) as seq,
@@ -119,8 +120,11 @@ export async function insertLedgerEntryLocking(
       ${row.createdAt.toISOString()}::timestamptz, ${row.prevHash}::text, ${row.hash}::text
     from l, head
     where head.seq = ${expected.seq}::bigint and head.hash = ${expected.hash}::text
+      and exists (select 1 from users where id = ${row.userId}::uuid)
     on conflict (user_id, seq) do nothing
-    returning *`.execute(db)
+    returning *, (select display_name from users where id = ${row.userId}::uuid) as user_display_name`.execute(
+    db,
+  )
   return result.rows[0]
 }
 

@@ -128,12 +128,16 @@ export async function appendLedgerEntry(
 }
 
 /**
- * Records a partner call whose only write is its ledger entry (a read): the entry is committed before
- * the caller answers, so nothing is disclosed unrecorded. Usually one statement, outside any
- * transaction; the long way (locks, heads, insert) runs in a transaction of its own.
+ * Records a partner call whose only write is its ledger entry (a read), and reads the user's display
+ * name with it: the entry is committed before the caller answers, so nothing is disclosed
+ * unrecorded. Usually one statement, outside any transaction; the long way (locks, heads, insert,
+ * then the name) runs in a transaction of its own. Undefined when the user does not exist.
  */
-export async function recordLedgerRead(db: Db, clock: Clock, entry: LedgerEntryDraft): Promise<LedgerEntry> {
-  if (db.isTransaction) return appendLedgerEntry(db, clock, entry)
+export async function recordLedgerRead(
+  db: Db,
+  clock: Clock,
+  entry: LedgerEntryDraft,
+): Promise<{ entry: LedgerEntry; displayName: string } | undefined> {
   const draft = parseDraft(entry)
   const head = knownHeads.get(draft.userId)
   if (head) {
@@ -141,10 +145,20 @@ export async function recordLedgerRead(db: Db, clock: Clock, entry: LedgerEntryD
     const written = await insertLedgerEntryLocking(db, row!, head, GENESIS_HASH)
     if (written) {
       knownHeads.set(written.user_id, { seq: Number(written.seq), hash: written.hash })
-      return written
+      const { user_display_name, ...stored } = written
+      return user_display_name === null ? undefined : { entry: stored, displayName: user_display_name }
     }
   }
-  return db.transaction().execute((trx) => appendLedgerEntry(trx, clock, entry))
+  const run = async (trx: Db) => {
+    const user = await trx
+      .selectFrom('users')
+      .select('display_name')
+      .where('id', '=', draft.userId)
+      .executeTakeFirst()
+    if (!user) return undefined
+    return { entry: await appendLedgerEntry(trx, clock, entry), displayName: user.display_name }
+  }
+  return db.isTransaction ? run(db) : db.transaction().execute(run)
 }
 
 /**
@@ -196,7 +210,8 @@ export async function appendLedgerEntries(
     const written = await insertLedgerEntryLocking(trx, row!, single, GENESIS_HASH)
     if (written) {
       knownHeads.set(written.user_id, { seq: Number(written.seq), hash: written.hash })
-      return [written]
+      const { user_display_name: _, ...stored } = written
+      return [stored]
     }
   }
   const userIds = [...new Set(drafts.map((d) => d.userId))].sort()

@@ -449,8 +449,11 @@ describe('concurrent appends', () => {
     const user = await t.makeUser()
     const first = await recordLedgerRead(t.db, t.clock, draft(user.id, { action: 'profile.read' }))
     const second = await recordLedgerRead(t.db, t.clock, draft(user.id, { action: 'profile.read' }))
-    assert.deepEqual([first.seq, second.seq], [1, 2])
-    assert.equal(second.prev_hash, first.hash)
+    assert.deepEqual([first?.entry.seq, second?.entry.seq], [1, 2])
+    assert.equal(second?.entry.prev_hash, first?.entry.hash)
+    assert.equal(second?.displayName, first?.displayName)
+    assert.equal(typeof second?.displayName, 'string')
+    assert.equal(Object.hasOwn(second!.entry, 'user_display_name'), false)
     assert.equal((await verifyLedger(t.db, user.id)).ok, true)
   })
 

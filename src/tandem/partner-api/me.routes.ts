@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../lib/errors.ts'
 import { addRoute } from '../../lib/http/routes.ts'
-import { findUserById } from '../accounts/accounts.repository.ts'
 import type { TandemContext } from '../context.ts'
 import { recordLedgerRead } from '../ledger/ledger.service.ts'
 import type { RequirePartner } from './guard.ts'
@@ -25,19 +24,20 @@ export function registerPartnerMeRoute(
     },
     async (req) => {
       const caller = req.partner!
-      // Reading the display name touches the user's data: recorded in their ledger (privacy rule 3)
-      // before the answer leaves, in one statement of its own (the read writes nothing else).
-      const user = caller.userId ? await findUserById(ctx.db, caller.userId) : undefined
-      if (!user) throw new AppError(401, 'invalid_token', 'the access token names no user')
-      await recordLedgerRead(ctx.db, ctx.clock, {
-        userId: user.id,
-        clientId: caller.clientId,
-        scope: 'profile',
-        action: 'profile.read',
-        objectCount: 1,
-        purpose: 'show who is connected',
-      })
-      return { id: caller.sub, name: user.display_name }
+      // Reading the display name touches the user's data: recorded in their ledger (privacy rule 3),
+      // committed before the answer leaves, in the statement that reads it (the read writes nothing else).
+      const read = caller.userId
+        ? await recordLedgerRead(ctx.db, ctx.clock, {
+            userId: caller.userId,
+            clientId: caller.clientId,
+            scope: 'profile',
+            action: 'profile.read',
+            objectCount: 1,
+            purpose: 'show who is connected',
+          })
+        : undefined
+      if (!read) throw new AppError(401, 'invalid_token', 'the access token names no user')
+      return { id: caller.sub, name: read.displayName }
     },
   )
 }
