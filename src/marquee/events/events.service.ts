@@ -90,6 +90,17 @@ const PG_UNIQUE_VIOLATION = '23505'
 
 const eventId = (e: MarqueeEvent): string => (e.type === 'recommendation.sent' ? e.sendId : e.id)
 
+/** A PostgreSQL array literal of values that need no quoting (uuids, timestamps, booleans, integers). */
+const bare = (values: readonly (string | number | boolean | null)[]): string =>
+  `{${values.map((v) => (v === null ? 'NULL' : v === true ? 't' : v === false ? 'f' : v)).join(',')}}`
+
+/** A PostgreSQL array literal of text values, each quoted (so 'null' stays text) and escaped. */
+const quoted = (values: readonly (string | null)[]): string =>
+  `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`
+
+/** Thrown inside the transaction when a plain INSERT met an event already recorded. */
+class AlreadyRecorded extends Error {}
+
 /**
  * Records events idempotently ((id, type) is the key: a send's id for `recommendation.sent`) and keeps
  * the daily rollups, the late bucket and the per-sender day counts current in the same transaction.
@@ -103,18 +114,36 @@ export async function recordEvents(
 ): Promise<IngestResult> {
   if (events.length === 0) return { received: 0, recorded: 0, duplicates: 0 }
   const receivedAt = options.receivedAt ?? new Date()
-  const run = (trx: Db) => ingest(trx, events, receivedAt)
-  const recorded = db.isTransaction ? await run(db) : await db.transaction().execute(run)
+  let recorded: number
+  if (db.isTransaction) {
+    recorded = await ingest(db, events, receivedAt, true)
+  } else {
+    // Most batches are new: a plain INSERT costs about half of ON CONFLICT's speculative insertion.
+    // A batch holding an event already recorded (a retry) aborts, and runs again skipping what exists.
+    try {
+      recorded = await db.transaction().execute((trx) => ingest(trx, events, receivedAt, false))
+    } catch (error) {
+      if (!(error instanceof AlreadyRecorded)) throw error
+      recorded = await db.transaction().execute((trx) => ingest(trx, events, receivedAt, true))
+    }
+  }
   return { received: events.length, recorded, duplicates: events.length - recorded }
 }
 
-async function ingest(trx: Db, events: readonly MarqueeEvent[], receivedAt: Date): Promise<number> {
-  const unique = new Map<string, MarqueeEvent>()
+async function ingest(
+  trx: Db,
+  events: readonly MarqueeEvent[],
+  receivedAt: Date,
+  skipRecorded: boolean,
+): Promise<number> {
+  const keys = new Set<string>()
+  const batch: MarqueeEvent[] = []
   for (const e of events) {
     const key = `${e.type}|${eventId(e)}`
-    if (!unique.has(key)) unique.set(key, e)
+    if (keys.has(key)) continue
+    keys.add(key)
+    batch.push(e)
   }
-  const batch = [...unique.values()]
 
   // The sends these clicks refer to: from this batch, else already recorded.
   const sends = new Map<string, SendCell>()
@@ -130,120 +159,120 @@ async function ingest(trx: Db, events: readonly MarqueeEvent[], receivedAt: Date
       })
     }
   }
-  const missing = [
-    ...new Set(
-      batch.filter((e) => e.type !== 'recommendation.sent' && !sends.has(e.sendId)).map((e) => e.sendId),
-    ),
-  ]
-  if (missing.length > 0) {
-    const { rows } = await sql<{
-      id: string
-      occurred_at: Date
-      sender_id: string | null
-      interface: string
-      surface: string
-      variant: string
-      recipient_type: string
-    }>`select id, occurred_at, sender_id, interface, surface, variant, recipient_type from events
-       where type = 'recommendation.sent' and id = any(${missing}::uuid[])`.execute(trx)
-    for (const r of rows) {
-      sends.set(r.id, {
-        sentAt: new Date(r.occurred_at),
-        senderId: r.sender_id,
-        interface: r.interface,
-        surface: r.surface,
-        variant: r.variant,
-        recipientType: r.recipient_type,
-      })
-    }
-  }
+  const missing = new Set<string>()
+  for (const e of batch) if (e.type !== 'recommendation.sent' && !sends.has(e.sendId)) missing.add(e.sendId)
 
-  const cols = {
-    id: [] as string[],
-    type: [] as string[],
-    send: [] as string[],
-    at: [] as string[],
-    sender: [] as (string | null)[],
-    title: [] as (string | null)[],
-    iface: [] as (string | null)[],
-    surface: [] as (string | null)[],
-    variant: [] as (string | null)[],
-    rtype: [] as (string | null)[],
-    klass: [] as (string | null)[],
-    rolled: [] as boolean[],
-  }
-  for (const e of batch) {
-    const sent = e.type === 'recommendation.sent' ? e : undefined
-    cols.id.push(eventId(e))
-    cols.type.push(e.type)
-    cols.send.push(e.sendId)
-    cols.at.push(e.at.toISOString())
-    cols.sender.push(sent?.senderId ?? null)
-    cols.title.push(sent?.titleId ?? null)
-    cols.iface.push(sent?.interface ?? null)
-    cols.surface.push(sent?.surface ?? null)
-    cols.variant.push(sent?.variant ?? null)
-    cols.rtype.push(sent?.recipientType ?? null)
-    cols.klass.push(e.type === 'recommendation.clicked' ? e.clickClass : null)
-    cols.rolled.push(sends.has(e.sendId))
-  }
-  const rows = sql`
-    select id, type, send_id, occurred_at, ${receivedAt.toISOString()}::timestamptz, sender_id, title_id,
-      interface, surface, variant, recipient_type, click_class, rolled_up
-    from unnest(${cols.id}::uuid[], ${cols.type}::text[], ${cols.send}::uuid[], ${cols.at}::timestamptz[],
-      ${cols.sender}::uuid[], ${cols.title}::text[], ${cols.iface}::text[], ${cols.surface}::text[],
-      ${cols.variant}::text[], ${cols.rtype}::text[], ${cols.klass}::text[], ${cols.rolled}::boolean[])
-      as t(id, type, send_id, occurred_at, sender_id, title_id, interface, surface, variant, recipient_type,
-        click_class, rolled_up)`
-  const columns = sql`(id, type, send_id, occurred_at, received_at, sender_id, title_id, interface, surface,
-    variant, recipient_type, click_class, rolled_up)`
-  // Most batches are new: a plain INSERT costs about half of ON CONFLICT's speculative insertion. A batch
-  // with any event already recorded (a retry) fails on it, and is then inserted skipping what exists.
-  let inserted: { id: string; type: string }[]
-  await sql`savepoint record_events`.execute(trx)
-  try {
-    await sql`insert into events ${columns} ${rows}`.execute(trx)
-    await sql`release savepoint record_events`.execute(trx)
-    inserted = batch.map((e) => ({ id: eventId(e), type: e.type }))
-  } catch (error) {
-    if ((error as { code?: string }).code !== PG_UNIQUE_VIOLATION) throw error
-    await sql`rollback to savepoint record_events`.execute(trx)
-    const result = await sql<{ id: string; type: string }>`
-      insert into events ${columns} ${rows} on conflict (id, type) do nothing returning id, type`.execute(trx)
-    inserted = result.rows
-  }
-  if (inserted.length === 0) return 0
-
-  const fresh = new Set(inserted.map((r) => `${r.type}|${r.id}`))
-  const newEvents = batch.filter((e) => fresh.has(`${e.type}|${eventId(e)}`))
+  // One statement: clicks recorded before their send are claimed for rolling up now that it is here
+  // (in this batch, or committed by another batch since: a click that raced its send's batch is caught
+  // by the next ingest), and the sends of this batch's other clicks are looked up. A send recorded
+  // earlier has no such clicks left, so claiming by every send id of the batch is exact.
   const toRollUp: Array<ClickedEvent | ClickConfirmedEvent> = []
-  const newSendIds: string[] = []
-  for (const e of newEvents) {
-    if (e.type === 'recommendation.sent') newSendIds.push(e.sendId)
-    else if (sends.has(e.sendId)) toRollUp.push(e)
-  }
-
-  // Clicks recorded before their send (from another batch) are rolled up now that it is here.
-  if (newSendIds.length > 0) {
-    const { rows: pending } = await sql<{
+  {
+    const { rows } = await sql<{
+      kind: 'pending' | 'known'
       id: string
       type: EventType
       send_id: string
       occurred_at: Date
       click_class: ClickClass | null
-    }>`update events set rolled_up = true
-       where not rolled_up and send_id = any(${newSendIds}::uuid[])
-       returning id, type, send_id, occurred_at, click_class`.execute(trx)
-    for (const p of pending) {
-      if (fresh.has(`${p.type}|${p.id}`)) continue
-      const at = new Date(p.occurred_at)
-      toRollUp.push(
-        p.type === 'recommendation.clicked'
-          ? { type: p.type, id: p.id, sendId: p.send_id, clickClass: p.click_class ?? 'unknown', at }
-          : { type: 'recommendation.click_confirmed', id: p.id, sendId: p.send_id, at },
-      )
+      sender_id: string | null
+      interface: string | null
+      surface: string | null
+      variant: string | null
+      recipient_type: string | null
+    }>`
+      with pending as (
+        update events e set rolled_up = true
+        where not e.rolled_up and (e.send_id = any(${bare([...sends.keys()])}::uuid[]) or exists (
+          select 1 from events s where s.type = 'recommendation.sent' and s.id = e.send_id))
+        returning e.id, e.type, e.send_id, e.occurred_at, e.click_class)
+      select 'pending' as kind, id, type, send_id, occurred_at, click_class, null::uuid as sender_id,
+        null as interface, null as surface, null as variant, null as recipient_type
+      from pending
+      union all
+      select 'known', id, type, id, occurred_at, null, sender_id, interface, surface, variant, recipient_type
+      from events where type = 'recommendation.sent'
+        and (id = any(${bare([...missing])}::uuid[]) or id in (select send_id from pending))`.execute(trx)
+    for (const r of rows) {
+      const at = new Date(r.occurred_at)
+      if (r.kind === 'known') {
+        sends.set(r.id, {
+          sentAt: at,
+          senderId: r.sender_id,
+          interface: r.interface as string,
+          surface: r.surface as string,
+          variant: r.variant as string,
+          recipientType: r.recipient_type as string,
+        })
+      } else {
+        toRollUp.push(
+          r.type === 'recommendation.clicked'
+            ? { type: r.type, id: r.id, sendId: r.send_id, clickClass: r.click_class ?? 'unknown', at }
+            : { type: 'recommendation.click_confirmed', id: r.id, sendId: r.send_id, at },
+        )
+      }
     }
   }
+
+  const n = batch.length
+  const cols = {
+    id: new Array<string>(n),
+    type: new Array<string>(n),
+    send: new Array<string>(n),
+    at: new Array<string>(n),
+    sender: new Array<string | null>(n),
+    title: new Array<string | null>(n),
+    iface: new Array<string | null>(n),
+    surface: new Array<string | null>(n),
+    variant: new Array<string | null>(n),
+    rtype: new Array<string | null>(n),
+    klass: new Array<string | null>(n),
+    rolled: new Array<boolean>(n),
+  }
+  for (let i = 0; i < n; i++) {
+    const e = batch[i] as MarqueeEvent
+    const sent = e.type === 'recommendation.sent' ? e : undefined
+    cols.id[i] = eventId(e)
+    cols.type[i] = e.type
+    cols.send[i] = e.sendId
+    cols.at[i] = e.at.toISOString()
+    cols.sender[i] = sent ? sent.senderId : null
+    cols.title[i] = sent ? sent.titleId : null
+    cols.iface[i] = sent ? sent.interface : null
+    cols.surface[i] = sent ? sent.surface : null
+    cols.variant[i] = sent ? sent.variant : null
+    cols.rtype[i] = sent ? sent.recipientType : null
+    cols.klass[i] = e.type === 'recommendation.clicked' ? e.clickClass : null
+    cols.rolled[i] = sends.has(e.sendId)
+  }
+  const rows = sql`
+    select id, type, send_id, occurred_at, ${receivedAt.toISOString()}::timestamptz, sender_id, title_id,
+      interface, surface, variant, recipient_type, click_class, rolled_up
+    from unnest(${bare(cols.id)}::uuid[], ${quoted(cols.type)}::text[], ${bare(cols.send)}::uuid[],
+      ${bare(cols.at)}::timestamptz[], ${bare(cols.sender)}::uuid[], ${quoted(cols.title)}::text[],
+      ${quoted(cols.iface)}::text[], ${quoted(cols.surface)}::text[], ${quoted(cols.variant)}::text[],
+      ${quoted(cols.rtype)}::text[], ${quoted(cols.klass)}::text[], ${bare(cols.rolled)}::boolean[])
+      as t(id, type, send_id, occurred_at, sender_id, title_id, interface, surface, variant, recipient_type,
+        click_class, rolled_up)`
+  const columns = sql`(id, type, send_id, occurred_at, received_at, sender_id, title_id, interface, surface,
+    variant, recipient_type, click_class, rolled_up)`
+  let newEvents: MarqueeEvent[]
+  if (skipRecorded) {
+    const result = await sql<{ id: string; type: string }>`
+      insert into events ${columns} ${rows} on conflict (id, type) do nothing returning id, type`.execute(trx)
+    const fresh = new Set(result.rows.map((r) => `${r.type}|${r.id}`))
+    newEvents = batch.filter((e) => fresh.has(`${e.type}|${eventId(e)}`))
+  } else {
+    try {
+      await sql`insert into events ${columns} ${rows}`.execute(trx)
+    } catch (error) {
+      if ((error as { code?: string }).code === PG_UNIQUE_VIOLATION) throw new AlreadyRecorded()
+      throw error
+    }
+    newEvents = batch
+  }
+  if (newEvents.length === 0) return 0
+  for (const e of newEvents) if (e.type !== 'recommendation.sent' && sends.has(e.sendId)) toRollUp.push(e)
 
   const rollups = new Map<string, Counts>()
   const late = new Map<string, Counts>()
@@ -256,15 +285,25 @@ async function ingest(trx: Db, events: readonly MarqueeEvent[], receivedAt: Date
     }
     return counts
   }
+  const days = new Map<number, string>()
+  const dayOf = (at: Date) => {
+    const n = Math.floor(at.getTime() / 86_400_000)
+    let day = days.get(n)
+    if (day === undefined) {
+      day = utcDay(at)
+      days.set(n, day)
+    }
+    return day
+  }
   const cellOf = (s: SendCell) =>
-    `${utcDay(s.sentAt)}|${s.interface}|${s.surface}|${s.variant}|${s.recipientType}`
+    `${dayOf(s.sentAt)}|${s.interface}|${s.surface}|${s.variant}|${s.recipientType}`
   const isLate = (s: SendCell, at: Date) => at.getTime() - s.sentAt.getTime() > CLICK_WINDOW_MS
 
   for (const e of newEvents) {
     if (e.type !== 'recommendation.sent') continue
-    const cell = sends.get(e.sendId) as SendCell
-    bump(rollups, cellOf(cell)).sends += 1
-    bump(senders, `${cellOf(cell)}|${e.senderId}`).sends += 1
+    const cell = cellOf(sends.get(e.sendId) as SendCell)
+    bump(rollups, cell).sends += 1
+    bump(senders, `${cell}|${e.senderId}`).sends += 1
   }
 
   // A send's first confirmation (in its window, or late) is its unique click in that bucket.
@@ -277,20 +316,20 @@ async function ingest(trx: Db, events: readonly MarqueeEvent[], receivedAt: Date
   const firsts = new Set<string>()
   if (confirmations.size > 0) {
     const list = [...confirmations.values()]
-    const { rows } = await sql<{ send_id: string; late: boolean }>`
+    const { rows: claimed } = await sql<{ send_id: string; late: boolean }>`
       insert into confirmed_sends (send_id, late)
-      select * from unnest(${list.map((c) => c.sendId)}::uuid[], ${list.map((c) => c.late)}::boolean[])
+      select * from unnest(${bare(list.map((c) => c.sendId))}::uuid[], ${bare(list.map((c) => c.late))}::boolean[])
       on conflict do nothing
       returning send_id, late`.execute(trx)
-    for (const r of rows) firsts.add(`${r.send_id}|${r.late}`)
+    for (const r of claimed) firsts.add(`${r.send_id}|${r.late}`)
   }
 
   for (const e of toRollUp) {
     const send = sends.get(e.sendId) as SendCell
     const lateClick = isLate(send, e.at)
-    const counts = lateClick ? bump(late, `${cellOf(send)}|${utcDay(e.at)}`) : bump(rollups, cellOf(send))
-    const perSender =
-      lateClick || !send.senderId ? undefined : bump(senders, `${cellOf(send)}|${send.senderId}`)
+    const cell = cellOf(send)
+    const counts = lateClick ? bump(late, `${cell}|${dayOf(e.at)}`) : bump(rollups, cell)
+    const perSender = lateClick || !send.senderId ? undefined : bump(senders, `${cell}|${send.senderId}`)
     if (e.type === 'recommendation.clicked') {
       counts[e.clickClass] += 1
       continue
@@ -303,10 +342,8 @@ async function ingest(trx: Db, events: readonly MarqueeEvent[], receivedAt: Date
     }
   }
 
-  await upsertRollups(trx, rollups)
-  await upsertLate(trx, late)
-  await upsertSenders(trx, senders)
-  return inserted.length
+  await upsertCounts(trx, rollups, late, senders)
+  return newEvents.length
 }
 
 // Keys are sorted so concurrent batches lock rollup rows in the same order (no deadlocks).
@@ -315,62 +352,58 @@ const sortedEntries = (map: Map<string, Counts>) =>
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, c]) => ({ k: k.split('|'), c }))
 
-const column = <T>(entries: { k: string[]; c: Counts }[], pick: (e: { k: string[]; c: Counts }) => T) =>
-  entries.map(pick)
+type Entries = ReturnType<typeof sortedEntries>
+const keyCol = (e: Entries, i: number) => quoted(e.map((x) => x.k[i] as string))
+const countCol = (e: Entries, pick: (c: Counts) => number) => bare(e.map((x) => pick(x.c)))
 
-async function upsertRollups(trx: Db, map: Map<string, Counts>): Promise<void> {
-  if (map.size === 0) return
-  const e = sortedEntries(map)
+/** The three upserts in one statement (one round trip); each aggregated over the batch. */
+async function upsertCounts(
+  trx: Db,
+  rollups: Map<string, Counts>,
+  late: Map<string, Counts>,
+  senders: Map<string, Counts>,
+): Promise<void> {
+  const r = sortedEntries(rollups)
+  const l = sortedEntries(late)
+  const s = sortedEntries(senders)
   await sql`
-    insert into share_rollups as r (day, interface, surface, variant, recipient_type, sends, clicks,
-      unique_clicks, clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
-    select * from unnest(${column(e, (x) => x.k[0])}::date[], ${column(e, (x) => x.k[1])}::text[],
-      ${column(e, (x) => x.k[2])}::text[], ${column(e, (x) => x.k[3])}::text[], ${column(e, (x) => x.k[4])}::text[],
-      ${column(e, (x) => x.c.sends)}::int[], ${column(e, (x) => x.c.clicks)}::int[],
-      ${column(e, (x) => x.c.uniqueClicks)}::int[], ${column(e, (x) => x.c.human)}::int[],
-      ${column(e, (x) => x.c.preview_fetch)}::int[], ${column(e, (x) => x.c.scanner)}::int[],
-      ${column(e, (x) => x.c.unknown)}::int[])
-    on conflict (day, interface, surface, variant, recipient_type) do update set
-      sends = r.sends + excluded.sends,
-      clicks = r.clicks + excluded.clicks,
-      unique_clicks = r.unique_clicks + excluded.unique_clicks,
-      clicked_human = r.clicked_human + excluded.clicked_human,
-      clicked_preview_fetch = r.clicked_preview_fetch + excluded.clicked_preview_fetch,
-      clicked_scanner = r.clicked_scanner + excluded.clicked_scanner,
-      clicked_unknown = r.clicked_unknown + excluded.clicked_unknown`.execute(trx)
-}
-
-async function upsertLate(trx: Db, map: Map<string, Counts>): Promise<void> {
-  if (map.size === 0) return
-  const e = sortedEntries(map)
-  await sql`
-    insert into share_rollups_late as r (day, interface, surface, variant, recipient_type, arrived_day, clicks,
-      unique_clicks, clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
-    select * from unnest(${column(e, (x) => x.k[0])}::date[], ${column(e, (x) => x.k[1])}::text[],
-      ${column(e, (x) => x.k[2])}::text[], ${column(e, (x) => x.k[3])}::text[], ${column(e, (x) => x.k[4])}::text[],
-      ${column(e, (x) => x.k[5])}::date[], ${column(e, (x) => x.c.clicks)}::int[],
-      ${column(e, (x) => x.c.uniqueClicks)}::int[], ${column(e, (x) => x.c.human)}::int[],
-      ${column(e, (x) => x.c.preview_fetch)}::int[], ${column(e, (x) => x.c.scanner)}::int[],
-      ${column(e, (x) => x.c.unknown)}::int[])
-    on conflict (day, interface, surface, variant, recipient_type, arrived_day) do update set
-      clicks = r.clicks + excluded.clicks,
-      unique_clicks = r.unique_clicks + excluded.unique_clicks,
-      clicked_human = r.clicked_human + excluded.clicked_human,
-      clicked_preview_fetch = r.clicked_preview_fetch + excluded.clicked_preview_fetch,
-      clicked_scanner = r.clicked_scanner + excluded.clicked_scanner,
-      clicked_unknown = r.clicked_unknown + excluded.clicked_unknown`.execute(trx)
-}
-
-async function upsertSenders(trx: Db, map: Map<string, Counts>): Promise<void> {
-  if (map.size === 0) return
-  const e = sortedEntries(map)
-  await sql`
+    with rollups as (
+      insert into share_rollups as r (day, interface, surface, variant, recipient_type, sends, clicks,
+        unique_clicks, clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
+      select * from unnest(${keyCol(r, 0)}::date[], ${keyCol(r, 1)}::text[], ${keyCol(r, 2)}::text[],
+        ${keyCol(r, 3)}::text[], ${keyCol(r, 4)}::text[], ${countCol(r, (c) => c.sends)}::int[],
+        ${countCol(r, (c) => c.clicks)}::int[], ${countCol(r, (c) => c.uniqueClicks)}::int[],
+        ${countCol(r, (c) => c.human)}::int[], ${countCol(r, (c) => c.preview_fetch)}::int[],
+        ${countCol(r, (c) => c.scanner)}::int[], ${countCol(r, (c) => c.unknown)}::int[])
+      on conflict (day, interface, surface, variant, recipient_type) do update set
+        sends = r.sends + excluded.sends,
+        clicks = r.clicks + excluded.clicks,
+        unique_clicks = r.unique_clicks + excluded.unique_clicks,
+        clicked_human = r.clicked_human + excluded.clicked_human,
+        clicked_preview_fetch = r.clicked_preview_fetch + excluded.clicked_preview_fetch,
+        clicked_scanner = r.clicked_scanner + excluded.clicked_scanner,
+        clicked_unknown = r.clicked_unknown + excluded.clicked_unknown),
+    late as (
+      insert into share_rollups_late as r (day, interface, surface, variant, recipient_type, arrived_day,
+        clicks, unique_clicks, clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
+      select * from unnest(${keyCol(l, 0)}::date[], ${keyCol(l, 1)}::text[], ${keyCol(l, 2)}::text[],
+        ${keyCol(l, 3)}::text[], ${keyCol(l, 4)}::text[], ${keyCol(l, 5)}::date[],
+        ${countCol(l, (c) => c.clicks)}::int[], ${countCol(l, (c) => c.uniqueClicks)}::int[],
+        ${countCol(l, (c) => c.human)}::int[], ${countCol(l, (c) => c.preview_fetch)}::int[],
+        ${countCol(l, (c) => c.scanner)}::int[], ${countCol(l, (c) => c.unknown)}::int[])
+      on conflict (day, interface, surface, variant, recipient_type, arrived_day) do update set
+        clicks = r.clicks + excluded.clicks,
+        unique_clicks = r.unique_clicks + excluded.unique_clicks,
+        clicked_human = r.clicked_human + excluded.clicked_human,
+        clicked_preview_fetch = r.clicked_preview_fetch + excluded.clicked_preview_fetch,
+        clicked_scanner = r.clicked_scanner + excluded.clicked_scanner,
+        clicked_unknown = r.clicked_unknown + excluded.clicked_unknown)
     insert into sender_daily_sends as r (day, interface, surface, variant, recipient_type, sender_id, sends,
       clicks, unique_clicks)
-    select * from unnest(${column(e, (x) => x.k[0])}::date[], ${column(e, (x) => x.k[1])}::text[],
-      ${column(e, (x) => x.k[2])}::text[], ${column(e, (x) => x.k[3])}::text[], ${column(e, (x) => x.k[4])}::text[],
-      ${column(e, (x) => x.k[5])}::uuid[], ${column(e, (x) => x.c.sends)}::int[],
-      ${column(e, (x) => x.c.clicks)}::int[], ${column(e, (x) => x.c.uniqueClicks)}::int[])
+    select * from unnest(${keyCol(s, 0)}::date[], ${keyCol(s, 1)}::text[], ${keyCol(s, 2)}::text[],
+      ${keyCol(s, 3)}::text[], ${keyCol(s, 4)}::text[], ${keyCol(s, 5)}::uuid[],
+      ${countCol(s, (c) => c.sends)}::int[], ${countCol(s, (c) => c.clicks)}::int[],
+      ${countCol(s, (c) => c.uniqueClicks)}::int[])
     on conflict (day, sender_id, interface, surface, variant, recipient_type) do update set
       sends = r.sends + excluded.sends,
       clicks = r.clicks + excluded.clicks,

@@ -267,6 +267,50 @@ describe('events: idempotent ingest with rollups kept current', () => {
     ])
   })
 
+  test('a click that raced its send (stored before the send committed) is rolled up by the next ingest', async () => {
+    const sendId = randomUUID()
+    const at = new Date('2026-07-01T12:00:00Z')
+    await recordEvents(m.db, [
+      {
+        type: 'recommendation.sent',
+        sendId,
+        senderId: randomUUID(),
+        titleId: 'title-race',
+        interface: 'mobile',
+        surface: 'browse_row',
+        variant: 'classic',
+        recipientType: 'tandem',
+        at,
+      },
+    ])
+    // What a concurrent batch leaves behind when it did not see the send: the click, not rolled up.
+    await m.db
+      .insertInto('events')
+      .values({
+        id: randomUUID(),
+        type: 'recommendation.click_confirmed',
+        send_id: sendId,
+        occurred_at: new Date(at.getTime() + 60_000),
+        received_at: at,
+        sender_id: null,
+        title_id: null,
+        interface: null,
+        surface: null,
+        variant: null,
+        recipient_type: null,
+        click_class: null,
+        rolled_up: false,
+      })
+      .execute()
+    const day = { from: '2026-07-01', to: '2026-07-01' }
+    assert.equal((await listRollups(m.db, day))[0]?.clicks, 0)
+    await recordEvents(m.db, [
+      { type: 'recommendation.clicked', id: randomUUID(), sendId: randomUUID(), clickClass: 'unknown', at },
+    ])
+    const [row] = await listRollups(m.db, day)
+    assert.deepEqual([row?.sends, row?.clicks, row?.uniqueClicks], [1, 1, 1])
+  })
+
   test('POST /events needs the ingest token', async () => {
     const events = [
       {
