@@ -36,6 +36,7 @@ import { registerPartnerApiRoutes } from './partner-api/partner-api.routes.ts'
 import { PARTNER_STATE_CHANNEL } from './partner-api/state-changes.ts'
 import { type PartnerRouteOptions, registerPartnerRoutes } from './partners/partners.routes.ts'
 import { RealtimeHub, registerRealtimeRoutes } from './realtime/hub.ts'
+import { registerReportViewRoutes } from './reports/report-views.routes.ts'
 import { registerReportRoutes } from './reports/reports.routes.ts'
 import { findReceivedReports } from './reports/reports.service.ts'
 import { registerSocialRoutes } from './social/social.routes.ts'
@@ -142,6 +143,7 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
     findReceivedReports,
     ...deps.partnerRoutes,
   })
+  registerReportViewRoutes(app, ctx)
   registerDeletionReceiptRoute(app, ctx)
   registerDocsRoutes(app, ctx)
   registerRealtimeRoutes(app, ctx, hub)
