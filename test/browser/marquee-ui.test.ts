@@ -397,7 +397,7 @@ interface Stubs {
   scopes: string[]
   variant: 'classic' | 'quick'
   friends?: { appFriends?: unknown[]; suggestions?: unknown[] }
-  activity?: { enabled: boolean; consentedAt: string | null; lapsesAt: string | null }
+  activity?: { enabled: boolean; consentedAt: string | null; lapsesAt: string | null; lapsed: boolean }
 }
 
 async function stubTandem(page: Page, stubs: Stubs) {
@@ -417,7 +417,12 @@ async function stubTandem(page: Page, stubs: Stubs) {
               connected: true,
               scopes: stubs.scopes,
               connectedAt: '2026-11-01T10:00:00.000Z',
-              activity: stubs.activity ?? { enabled: false, consentedAt: null, lapsesAt: null },
+              activity: stubs.activity ?? {
+                enabled: false,
+                consentedAt: null,
+                lapsesAt: null,
+                lapsed: false,
+              },
             },
           }),
         )
@@ -570,6 +575,7 @@ test('settings: partial grants explained, activity consent and its lapse, histor
       enabled: false,
       consentedAt: '2024-01-10T00:00:00.000Z',
       lapsesAt: '2026-01-10T00:00:00.000Z',
+      lapsed: true,
     },
   })
   await page.route('**/api/tandem/activity', (route) =>

@@ -52,7 +52,7 @@ export function ShareResults({
   const shown = recipients.filter((r) => sender.results[r.key])
   return (
     <div className="share-results" data-testid="share-results" aria-live="polite">
-      {shown.length > 0 && <h3 className="share-section-title">Sent</h3>}
+      {shown.length > 0 && <h3 className="share-section-title">Results</h3>}
       <ul>
         {shown.map((recipient) => {
           const result = sender.results[recipient.key] as RecipientResult

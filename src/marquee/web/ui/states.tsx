@@ -14,9 +14,14 @@ export function LoadError({ error, retry }: { error: string | null; retry: () =>
   return (
     <div className="load-error">
       <Notice tone="error">{error ?? 'Could not load this page.'}</Notice>
-      <button type="button" className="button" onClick={retry}>
-        Try again
-      </button>
+      <div className="actions">
+        <button type="button" className="button" onClick={retry}>
+          Try again
+        </button>
+        <a className="button button-ghost" href="/">
+          Go to Home
+        </a>
+      </div>
     </div>
   )
 }
