@@ -161,6 +161,10 @@ export async function recordLedgerRead(
   return db.isTransaction ? run(db) : db.transaction().execute(run)
 }
 
+/** The users whose locks an append of `entries` takes, in the order it takes them. */
+export const ledgerUsers = (entries: readonly LedgerEntryDraft[]): string[] =>
+  [...new Set(entries.map((e) => e.userId.toLowerCase()))].sort()
+
 /**
  * The last head this process wrote or read per user. Only a hint: an append that uses it inserts
  * only if every user's head is still the one remembered (another instance may have appended, or the
@@ -196,6 +200,7 @@ export async function appendLedgerEntries(
   trx: Db,
   clock: Clock,
   entries: readonly LedgerEntryDraft[],
+  options: { locked?: boolean } = {},
 ): Promise<LedgerEntry[]> {
   if (!trx.isTransaction) {
     throw new Error('ledger entries are appended inside the transaction of the effect they record')
@@ -203,7 +208,7 @@ export async function appendLedgerEntries(
   if (entries.length === 0) return []
   const drafts = entries.map(parseDraft)
   const createdAt = clock.now()
-  const single = drafts.length === 1 ? knownHeads.get(drafts[0]!.userId) : undefined
+  const single = drafts.length === 1 && !options.locked ? knownHeads.get(drafts[0]!.userId) : undefined
   if (single) {
     // One entry for a user whose head this process knows: lock and insert in one statement.
     const [row] = chain(drafts, new Map([[drafts[0]!.userId, single]]), createdAt)
@@ -214,8 +219,9 @@ export async function appendLedgerEntries(
       return [stored]
     }
   }
-  const userIds = [...new Set(drafts.map((d) => d.userId))].sort()
-  await lockLedgers(trx, userIds)
+  const userIds = ledgerUsers(entries)
+  // The caller took them already (ledgerLocksFragment) in one of its own statements of this transaction.
+  if (!options.locked) await lockLedgers(trx, userIds)
   let inserted: LedgerEntry[] = []
   const remembered = new Map<string, { seq: number; hash: string }>()
   for (const userId of userIds) {

@@ -2,7 +2,8 @@ import { sql } from 'kysely'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import type { Db, Thread } from '../db.ts'
-import { appendLedgerEntries, type LedgerEntryDraft } from '../ledger/ledger.service.ts'
+import { ledgerLocksFragment } from '../ledger/ledger.repository.ts'
+import { appendLedgerEntries, type LedgerEntryDraft, ledgerUsers } from '../ledger/ledger.service.ts'
 import { shimLinkId } from '../links/links.service.ts'
 import { once, requestHash } from '../messaging/idempotency.ts'
 import { appendMessage, type MessagingDeps, openDirectThread } from '../messaging/messaging.service.ts'
@@ -213,8 +214,17 @@ export async function sendRecommendations(
         })
       }
       const accepted = written.length
+      ledger.unshift({
+        userId: caller.userId,
+        clientId: caller.clientId,
+        scope: 'recommendations.send',
+        action: 'recommendation.sent',
+        objectCount: accepted,
+        purpose: 'send the recommendations the user chose',
+        details: { titleId: input.title.id, recipients: input.recipients.length, accepted },
+      })
       if (accepted > 0) {
-        // The sends and the day's count, in one statement.
+        // The sends, the day's count and the ledger locks of everyone the entries name, in one statement.
         await sql`
           with sends as (
             insert into partner_sends (id, client_id, sender_id, recipient_id, recipient_kind, message_id, link_id,
@@ -225,23 +235,17 @@ export async function sendRecommendations(
             from unnest(${written.map((w) => w.id)}::uuid[], ${written.map((w) => w.recipientId)}::uuid[],
               ${written.map((w) => w.kind)}::text[], ${written.map((w) => w.messageId)}::uuid[],
               ${written.map((w) => w.linkId)}::text[]) as w(id, recipient_id, kind, message_id, link_id)
-          )
+          ), locks as (${ledgerLocksFragment(ledgerUsers(ledger))})
           insert into partner_daily_counts (client_id, day, interface, surface, variant, sends)
-          values (${caller.clientId}, ${day}::date, ${input.context.interface}, ${input.context.surface},
-            ${input.context.variant}, ${accepted})
+          select ${caller.clientId}, ${day}::date, ${input.context.interface}, ${input.context.surface},
+            ${input.context.variant}, ${accepted}::int
+          from (select count(*) from locks) taken
           on conflict (client_id, day, interface, surface, variant)
             do update set sends = partner_daily_counts.sends + excluded.sends`.execute(trx)
+        await appendLedgerEntries(trx, clock, ledger, { locked: true })
+      } else {
+        await appendLedgerEntries(trx, clock, ledger)
       }
-      ledger.unshift({
-        userId: caller.userId,
-        clientId: caller.clientId,
-        scope: 'recommendations.send',
-        action: 'recommendation.sent',
-        objectCount: accepted,
-        purpose: 'send the recommendations the user chose',
-        details: { titleId: input.title.id, recipients: input.recipients.length, accepted },
-      })
-      await appendLedgerEntries(trx, clock, ledger)
       return { status: 201, body: { sends } }
     }
     if (!idempotencyKey) return { ...(await effect()), replayed: false }
