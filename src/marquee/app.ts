@@ -19,6 +19,7 @@ import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
 import { registerEventRoutes } from './events/events.routes.ts'
 import { registerExperimentRoutes } from './experiments/experiments.routes.ts'
+import { registerReportRoutes } from './reports/reports.routes.ts'
 import { registerSharingRoutes } from './sharing/sharing.routes.ts'
 import { registerTandemLink } from './tandem-link/index.ts'
 
@@ -79,6 +80,7 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
   registerExperimentRoutes(app, ctx)
   registerClickRoutes(app, ctx)
   registerSharingRoutes(app, ctx)
+  registerReportRoutes(app, ctx)
   await serveWebClient(app, ctx, setPageFallback)
   return { app, ctx }
 }
@@ -97,7 +99,7 @@ const WEB_CSP = [
 
 /** Paths the server answers itself; everything else under GET is a page of the React client. */
 const SERVER_PATHS =
-  /^\/(api|r|events|auth|webhooks|posters|\.well-known|healthz|metrics|openapi\.json)(\/|$|\?)/
+  /^\/(api|r|events|auth|webhooks|posters|reports|\.well-known|healthz|metrics|openapi\.json)(\/|$|\?)/
 
 /** The built React client, with index.html for every page route so deep links load the app. */
 async function serveWebClient(

@@ -6,8 +6,10 @@ import { zodIssues } from '../lib/errors.ts'
 import { migrateToLatest } from '../lib/migrate.ts'
 import { SecretBox } from '../lib/secret-box.ts'
 import { loadMarqueeConfig } from './config.ts'
+import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
 import { migrations } from './migrations/index.ts'
+import { type ReportCommand, runReportCommand } from './reports/report-command.ts'
 import { publicJwks } from './tandem-link/keys.ts'
 import {
   loadTandemRegistration,
@@ -31,6 +33,14 @@ Commands:
   jwks
       Print Marquee's public JWK Set (what Tandem reads at <marquee>/.well-known/jwks.json).
 
+  report --period-end YYYY-MM-DD [--dry-run] [--no-noise] [--epsilon E] [--status provisional|final]
+      Release the 14-day partner report ending that day and deliver it to Tandem (signed with Marquee's
+      EdDSA key), with a progress bar on stderr; a second delivery of a period is a restatement of the
+      last. The privacy budget is checked first: an overspend is refused and nothing is sent. ε per day
+      defaults to half the day's limit for a provisional version and what is left for a final one.
+      --dry-run builds the report and says what a delivery would spend, storing and sending nothing
+      (no counts shown: noisy counts shown are a release); --no-noise (dry run only) shows exact totals.
+
 The database and secret key are those of the server (MARQUEE_DATABASE_URL, DATA_DIR, MARQUEE_SECRET_KEY).
 With the embedded database, stop the server first: only one process may open it.
 Exit codes: 0 done, 1 refused or failed, 2 bad usage.`
@@ -38,6 +48,8 @@ Exit codes: 0 done, 1 refused or failed, 2 bad usage.`
 export interface CliIo {
   out: (text: string) => void
   err: (text: string) => void
+  /** The report command's progress bar; stderr by default. */
+  progress?: { write: (text: string) => void; isTTY?: boolean }
 }
 
 class UsageError extends Error {}
@@ -48,6 +60,7 @@ type Command =
   | { name: 'tandem-register'; clientId: string; webhookSecret: string }
   | { name: 'tandem-status' }
   | { name: 'jwks' }
+  | ({ name: 'report' } & ReportCommand)
   | { name: 'help' }
 
 function parseCommand(argv: string[], env: Env): Command {
@@ -72,6 +85,41 @@ function parseCommand(argv: string[], env: Env): Command {
       if (!clientId) throw new UsageError('give --client-id')
       if (!webhookSecret) throw new UsageError('give --webhook-secret (or MARQUEE_TANDEM_WEBHOOK_SECRET)')
       return { name: 'tandem-register', ...TandemRegistrationInput.parse({ clientId, webhookSecret }) }
+    }
+    case 'report': {
+      const { values, positionals } = parseArgs({
+        args,
+        options: {
+          'period-end': { type: 'string' },
+          'dry-run': { type: 'boolean', default: false },
+          'no-noise': { type: 'boolean', default: false },
+          epsilon: { type: 'string' },
+          status: { type: 'string' },
+        },
+        allowPositionals: true,
+        strict: true,
+      })
+      if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`)
+      const periodEnd = values['period-end']
+      if (!periodEnd || !/^\d{4}-\d{2}-\d{2}$/.test(periodEnd))
+        throw new UsageError('give --period-end YYYY-MM-DD')
+      if (values['no-noise'] && !values['dry-run']) {
+        throw new UsageError('--no-noise only with --dry-run: a report leaves Marquee noised')
+      }
+      const epsilon = values.epsilon === undefined ? undefined : Number(values.epsilon)
+      if (epsilon !== undefined && !(epsilon > 0)) throw new UsageError('--epsilon must be a positive number')
+      const status = values.status
+      if (status !== undefined && status !== 'provisional' && status !== 'final') {
+        throw new UsageError('--status is provisional or final')
+      }
+      return {
+        name: 'report',
+        periodEnd,
+        dryRun: values['dry-run'],
+        noNoise: values['no-noise'],
+        ...(epsilon !== undefined ? { epsilonPerDay: epsilon } : {}),
+        ...(status ? { status } : {}),
+      }
     }
     case 'tandem-status':
     case 'jwks':
@@ -129,6 +177,22 @@ export async function runCli(argv: string[], env: Env = process.env, io: CliIo =
       case 'jwks':
         io.out(JSON.stringify(await publicJwks(ctx), null, 2))
         return 0
+      case 'report': {
+        const full: MarqueeContext = {
+          ...ctx,
+          database,
+          log: undefined,
+          watchListeners: [],
+          tandem: { clientFor: async () => undefined },
+        }
+        return await runReportCommand(full, command, {
+          out: io.out,
+          progress: io.progress ?? {
+            write: (text) => process.stderr.write(text),
+            isTTY: process.stderr.isTTY,
+          },
+        })
+      }
     }
   } catch (error) {
     io.err(error instanceof Error ? error.message : String(error))

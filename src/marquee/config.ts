@@ -28,6 +28,13 @@ export interface MarqueeConfig {
     /** The webhook secret Tandem issued at registration, when given by the environment. */
     webhookSecret: string | undefined
   }
+  /** The biweekly report's schedule; absent or `schedule: false` (tests) runs no timer. */
+  reports?: {
+    schedule: boolean
+    /** A period's first day, 'YYYY-MM-DD': periods are the 14-day steps from it. */
+    epoch: string
+    checkEveryMs: number
+  }
 }
 
 const schema = z.object({
@@ -46,6 +53,9 @@ const schema = z.object({
   TANDEM_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   MARQUEE_TANDEM_CLIENT_ID: z.string().min(1).max(200).optional(),
   MARQUEE_TANDEM_WEBHOOK_SECRET: z.string().min(16).max(500).optional(),
+  MARQUEE_REPORT_SCHEDULE: envBoolean.default(false),
+  MARQUEE_REPORT_EPOCH: z.iso.date().default('2026-01-05'),
+  MARQUEE_REPORT_CHECK_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
 })
 
 export function loadMarqueeConfig(env: Record<string, string | undefined> = process.env): MarqueeConfig {
@@ -73,6 +83,11 @@ export function loadMarqueeConfig(env: Record<string, string | undefined> = proc
       issuer: (e.TANDEM_ISSUER ?? `http://localhost:${e.TANDEM_PORT}`).replace(/\/$/, ''),
       clientId: e.MARQUEE_TANDEM_CLIENT_ID,
       webhookSecret: e.MARQUEE_TANDEM_WEBHOOK_SECRET,
+    },
+    reports: {
+      schedule: e.MARQUEE_REPORT_SCHEDULE,
+      epoch: e.MARQUEE_REPORT_EPOCH,
+      checkEveryMs: e.MARQUEE_REPORT_CHECK_MINUTES * 60_000,
     },
   })
 }

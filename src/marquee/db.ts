@@ -195,6 +195,13 @@ export interface ReportVersionsTable {
   supersedes: string | null
   jws: string
   created_at: Timestamp
+  /** ε per day this version spent (0006). */
+  epsilon_per_day: number | null
+  /** Tandem's receipt id, when delivered (0006). */
+  tandem_report_id: string | null
+  delivered_at: Timestamp | null
+  /** Tandem's reconciliation, as answered on delivery (0006). */
+  reconciliation: ColumnType<unknown, string | null, string | null> | null
 }
 
 /** ε spent on one UTC day of data by one release. */

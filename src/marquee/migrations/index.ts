@@ -4,6 +4,7 @@ import * as m0002 from './0002_catalog.ts'
 import * as m0003 from './0003_tandem_link.ts'
 import * as m0004 from './0004_sharing.ts'
 import * as m0005 from './0005_reports.ts'
+import * as m0006 from './0006_report_delivery.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
@@ -11,4 +12,5 @@ export const migrations: Migrations = {
   '0003_tandem_link': m0003,
   '0004_sharing': m0004,
   '0005_reports': m0005,
+  '0006_report_delivery': m0006,
 }

@@ -78,15 +78,7 @@ export async function spendBudget(
   policy: BudgetPolicy = DEFAULT_BUDGET_POLICY,
 ) {
   await lockLedger(trx)
-  const spent = await selectSpentByDay(trx, spend.days)
-  const refusal = checkBudget(spent, spend, policy)
-  if (refusal) {
-    const message =
-      refusal.reason === 'release_limit'
-        ? `this release would spend ε = ${refusal.requested}, more than the ${refusal.limit} one release may spend`
-        : `day ${refusal.day} has ε = ${refusal.spent} spent; ${refusal.requested} more would pass its limit of ${refusal.limit}`
-    throw new AppError(409, 'privacy_budget_exceeded', message, refusal)
-  }
+  await assertBudget(trx, spend, policy)
   await insertLedgerEntries(
     trx,
     spend.days.map((day) => ({
@@ -96,6 +88,25 @@ export async function spendBudget(
       createdAt: at,
     })),
   )
+}
+
+const refused = (refusal: BudgetRefusal) =>
+  new AppError(
+    409,
+    'privacy_budget_exceeded',
+    refusal.reason === 'release_limit'
+      ? `this release would spend ε = ${refusal.requested}, more than the ${refusal.limit} one release may spend`
+      : `day ${refusal.day} has ε = ${refusal.spent} spent; ${refusal.requested} more would pass its limit of ${refusal.limit}`,
+    refusal,
+  )
+
+/**
+ * Throws 409 privacy_budget_exceeded when the spend does not fit what is already spent. Outside a
+ * transaction it is the early check (before any noise is drawn); spendBudget repeats it under the lock.
+ */
+export async function assertBudget(db: Db, spend: BudgetSpend, policy: BudgetPolicy = DEFAULT_BUDGET_POLICY) {
+  const refusal = checkBudget(await selectSpentByDay(db, spend.days), spend, policy)
+  if (refusal) throw refused(refusal)
 }
 
 /** What is left to spend on each day. */

@@ -58,6 +58,11 @@ export interface ReportVersionRow {
   supersedes: string | null
   jws: string
   createdAt: Date
+  epsilonPerDay?: number | null
+  /** Tandem's receipt id once delivered; a restatement's payload names it in `supersedes`. */
+  tandemReportId?: string | null
+  deliveredAt?: Date | null
+  reconciliation?: unknown
 }
 
 export async function insertReportVersion(db: Db, v: ReportVersionRow) {
@@ -71,7 +76,25 @@ export async function insertReportVersion(db: Db, v: ReportVersionRow) {
       supersedes: v.supersedes,
       jws: v.jws,
       created_at: v.createdAt,
+      epsilon_per_day: v.epsilonPerDay ?? null,
     })
+    .execute()
+}
+
+/** Records Tandem's receipt for a delivered version. */
+export async function updateReportDelivery(
+  db: Db,
+  id: string,
+  delivery: { tandemReportId: string; deliveredAt: Date; reconciliation: unknown },
+) {
+  await db
+    .updateTable('report_versions')
+    .set({
+      tandem_report_id: delivery.tandemReportId,
+      delivered_at: delivery.deliveredAt,
+      reconciliation: JSON.stringify(delivery.reconciliation ?? null),
+    })
+    .where('id', '=', id)
     .execute()
 }
 
@@ -83,6 +106,10 @@ const versionColumns = [
   'supersedes',
   'jws',
   'created_at',
+  'epsilon_per_day',
+  'tandem_report_id',
+  'delivered_at',
+  'reconciliation',
 ] as const
 
 const toVersion = (r: {
@@ -93,6 +120,10 @@ const toVersion = (r: {
   supersedes: string | null
   jws: string
   created_at: Date
+  epsilon_per_day: number | null
+  tandem_report_id: string | null
+  delivered_at: Date | null
+  reconciliation: unknown
 }): ReportVersionRow => ({
   id: r.id,
   periodStart: r.period_start,
@@ -101,6 +132,10 @@ const toVersion = (r: {
   supersedes: r.supersedes,
   jws: r.jws,
   createdAt: r.created_at,
+  epsilonPerDay: r.epsilon_per_day,
+  tandemReportId: r.tandem_report_id,
+  deliveredAt: r.delivered_at,
+  reconciliation: r.reconciliation,
 })
 
 export async function findReportVersion(db: Db, id: string): Promise<ReportVersionRow | undefined> {
@@ -119,6 +154,18 @@ export async function selectReportVersions(db: Db, periodStart: string): Promise
     .select(versionColumns)
     .where('period_start', '=', periodStart)
     .orderBy('created_at')
+    .execute()
+  return rows.map(toVersion)
+}
+
+/** Every version, newest period first, then newest version first. */
+export async function selectAllReportVersions(db: Db, limit = 500): Promise<ReportVersionRow[]> {
+  const rows = await db
+    .selectFrom('report_versions')
+    .select(versionColumns)
+    .orderBy('period_start', 'desc')
+    .orderBy('created_at', 'desc')
+    .limit(limit)
     .execute()
   return rows.map(toVersion)
 }

@@ -2,13 +2,15 @@ import type { Kysely } from 'kysely'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import type { MarqueeDatabase } from '../db.ts'
-import { type BudgetPolicy, DEFAULT_BUDGET_POLICY, spendBudget } from './budget.ts'
+import { assertBudget, type BudgetPolicy, DEFAULT_BUDGET_POLICY, spendBudget } from './budget.ts'
 import {
   type BuildOptions,
   type BuiltReport,
-  buildReport,
+  buildReportFrom,
+  DEFAULT_CLIP,
   DEFAULT_EPSILON_PER_DAY,
   periodDays,
+  periodStatus,
   type RollupSource,
 } from './builder.ts'
 import { findReportVersion, insertReportVersion } from './reports.repository.ts'
@@ -19,7 +21,11 @@ export interface ReleaseOptions extends BuildOptions {
   /** The version of this period being restated, if any (Marquee's id; the payload names Tandem's). */
   previousVersionId?: string
   policy?: BudgetPolicy
+  /** Told as each step starts, for a progress display. */
+  onStage?: (stage: ReleaseStage) => void
 }
+
+export type ReleaseStage = 'reading' | 'noising' | 'signing' | 'storing'
 
 /**
  * Releases one version of a period's report: builds it (noise drawn), signs it, then in one
@@ -46,10 +52,24 @@ export async function releaseReport(
       )
     }
   }
-  const built = await buildReport(source, options)
-  const jws = await signReport(built.report, options.key)
   const id = newId()
   const days = periodDays(options.periodStart)
+  const policy = options.policy ?? DEFAULT_BUDGET_POLICY
+  // Refused before any noise is drawn; the transaction below checks again under the ledger's lock.
+  await assertBudget(db, { releaseId: id, days, epsilonPerDay }, policy)
+  options.onStage?.('reading')
+  const from = options.periodStart
+  const to = days.at(-1) as string
+  periodStatus(from, options.now)
+  const [rollups, overCap] = await Promise.all([
+    source.cells(from, to),
+    source.sendersOverCap(from, to, options.clip ?? DEFAULT_CLIP),
+  ])
+  options.onStage?.('noising')
+  const built = buildReportFrom({ rollups, overCap }, options)
+  options.onStage?.('signing')
+  const jws = await signReport(built.report, options.key)
+  options.onStage?.('storing')
   await db.transaction().execute(async (trx) => {
     await spendBudget(
       trx,
@@ -59,7 +79,7 @@ export async function releaseReport(
         epsilonPerDay,
       },
       options.now,
-      options.policy ?? DEFAULT_BUDGET_POLICY,
+      policy,
     )
     await insertReportVersion(trx, {
       id,
@@ -69,6 +89,7 @@ export async function releaseReport(
       supersedes: options.previousVersionId ?? null,
       jws,
       createdAt: options.now,
+      epsilonPerDay,
     })
   })
   return { id, jws, built }
