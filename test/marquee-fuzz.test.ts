@@ -50,6 +50,7 @@ const { fuzzedRoutes, requestFor, fuzz } = await createFuzzer({
   app: m.app,
   db: m.db as never,
   fuzzedPrefixes: ['/api/', '/r/', '/events', '/posters/', '/auth/', '/webhooks/'],
+  pagePrefixes: ['/r/'],
   knownIds: [ana.id, ben.id, '00000000-0000-0000-0000-000000000000'],
   knownUsernames: [ana.username, ben.username, 'FUZZ_ANA'],
   pathValues: [...titleIds, ...titleIds.map((id) => `${id}.svg`), ...tokens],

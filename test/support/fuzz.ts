@@ -73,6 +73,8 @@ export interface FuzzWorld {
   db: Kysely<never>
   /** Path prefixes whose routes are fuzzed. */
   fuzzedPrefixes: string[]
+  /** Path prefixes of pages for people, whose errors may be HTML pages rather than JSON. */
+  pagePrefixes?: string[]
   knownIds: string[]
   knownUsernames: string[]
   /** Other values path parameters take besides the known ids (link ids, title slugs, tokens). */
@@ -607,6 +609,15 @@ export async function createFuzzer(world: FuzzWorld) {
     const where = `${what} ${describeResponse(res)}`
     assert.ok(res.statusCode < 500, `SECURITY row 40: the server answered ${res.statusCode}: ${where}`)
     if (res.statusCode < 400 || method === 'HEAD') return
+    // Pages people open (a tracked link's landing page) answer their errors as pages too.
+    const path = (res.raw.req.url ?? '').split('?')[0] ?? ''
+    if (
+      world.pagePrefixes?.some((prefix) => path.startsWith(prefix)) &&
+      /^text\/html/.test(String(res.headers['content-type']))
+    ) {
+      assert.ok(res.body.length > 0, `an empty error page: ${where}`)
+      return
+    }
     assert.match(
       String(res.headers['content-type']),
       /^application\/json/,
