@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { sql } from 'kysely'
 import type { Clock } from '../../lib/clock.ts'
 import { AppError } from '../../lib/errors.ts'
 import type { Db } from '../db.ts'
@@ -25,22 +26,35 @@ export async function once<T>(
   clock: Clock,
   id: { ownerId: string; scope: string; key: string; requestHash: string },
   effect: () => Promise<{ status: number; body: T }>,
+  options: { lock?: string } = {},
 ): Promise<StoredResponse<T>> {
   const now = clock.now()
-  const claimed = await trx
-    .insertInto('idempotency_keys')
-    .values({
-      user_id: id.ownerId,
-      scope: id.scope,
-      key: id.key,
-      request_hash: id.requestHash,
-      status: 0,
-      response: 'null',
-      created_at: now,
-    })
-    .onConflict((oc) => oc.columns(['user_id', 'scope', 'key']).doNothing())
-    .returning('key')
-    .executeTakeFirst()
+  const claimed = options.lock
+    ? // The caller's advisory lock (pg_advisory_xact_lock(hashtext(lock))) is taken by the claim itself.
+      (
+        await sql<{ key: string }>`
+          with l as (select 1 as locked from (select pg_advisory_xact_lock(hashtext(${options.lock}))) x)
+          insert into idempotency_keys (user_id, scope, key, request_hash, status, response, created_at)
+          select ${id.ownerId}::uuid, ${id.scope}, ${id.key}, ${id.requestHash}, 0, 'null'::jsonb,
+            ${now.toISOString()}::timestamptz
+          from l
+          on conflict (user_id, scope, key) do nothing
+          returning key`.execute(trx)
+      ).rows[0]
+    : await trx
+        .insertInto('idempotency_keys')
+        .values({
+          user_id: id.ownerId,
+          scope: id.scope,
+          key: id.key,
+          request_hash: id.requestHash,
+          status: 0,
+          response: 'null',
+          created_at: now,
+        })
+        .onConflict((oc) => oc.columns(['user_id', 'scope', 'key']).doNothing())
+        .returning('key')
+        .executeTakeFirst()
   if (!claimed) {
     const stored = await trx
       .selectFrom('idempotency_keys')

@@ -470,6 +470,18 @@ describe('Inbox API', () => {
     assert.deepEqual(statuses(twice.body), ['sent', 'not_delivered'])
   })
 
+  test('parallel calls of one sender, each with its own Idempotency-Key, never pass the daily cap', async () => {
+    const s = await connect(ALL)
+    const fs = await Promise.all(Array.from({ length: 9 }, () => appUser()))
+    for (const f of fs) await befriend(s.user, f)
+    const results = await Promise.all(fs.map((f, i) => recommend(s.bearer, [f.appId], {}, `parallel-${i}`)))
+    const sent = results.filter((r) => r.status === 201 && statuses(r.body)[0] === 'sent').length
+    assert.equal(sent, LIMITS.senderDailyCap, JSON.stringify(results.map((r) => r.status)))
+    for (const r of results) {
+      if (r.status !== 201) assertError(r, 429, 'daily_cap_reached')
+    }
+  })
+
   test('per-recipient and per-sender daily caps; rate limit per client, user and API', async () => {
     const [s1, s2] = [await connect(ALL), await connect(ALL)]
     const r = await appUser()

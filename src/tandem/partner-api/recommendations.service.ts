@@ -124,8 +124,9 @@ export async function sendRecommendations(
 ) {
   const { clock, limits } = deps
   return db.transaction().execute(async (trx) => {
-    // One sender's sends are counted and written one call at a time, so the daily cap holds.
-    await sql`select pg_advisory_xact_lock(hashtext(${`partner_send:${caller.userId}`}))`.execute(trx)
+    // One sender's sends are counted and written one call at a time, so the daily cap holds: the lock
+    // is taken before the count, by the Idempotency-Key claim when there is one.
+    const lock = `partner_send:${caller.userId}`
     const effect = async () => {
       const now = clock.now()
       const day = utcDay(now)
@@ -248,7 +249,10 @@ export async function sendRecommendations(
       }
       return { status: 201, body: { sends } }
     }
-    if (!idempotencyKey) return { ...(await effect()), replayed: false }
+    if (!idempotencyKey) {
+      await sql`select pg_advisory_xact_lock(hashtext(${lock}))`.execute(trx)
+      return { ...(await effect()), replayed: false }
+    }
     return once<RecommendationResult>(
       trx,
       clock,
@@ -259,6 +263,7 @@ export async function sendRecommendations(
         requestHash: requestHash(input),
       },
       effect,
+      { lock },
     )
   })
 }
