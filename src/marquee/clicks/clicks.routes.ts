@@ -28,6 +28,15 @@ function htmlHeaders(reply: FastifyReply): FastifyReply {
   )
 }
 
+/**
+ * A browser navigating (Sec-Fetch-Mode: navigate, sent by every current browser) gets the 404 page;
+ * anything else gets the JSON error every other route answers.
+ */
+function linkNotFound(req: { headers: Record<string, unknown> }, reply: FastifyReply): FastifyReply {
+  if (req.headers['sec-fetch-mode'] === 'navigate') return htmlHeaders(reply).code(404).send(renderNotFound())
+  throw new AppError(404, 'link_not_found', 'link not found')
+}
+
 export function registerClickRoutes(app: FastifyInstance, ctx: MarqueeContext): void {
   const asset = (body: string, type: string) => async (_req: unknown, reply: FastifyReply) =>
     reply
@@ -63,13 +72,13 @@ export function registerClickRoutes(app: FastifyInstance, ctx: MarqueeContext): 
     },
     async (req, reply) => {
       const share = await findShareByToken(ctx.db, req.params.token)
-      if (!share) return htmlHeaders(reply).code(404).send(renderNotFound())
+      if (!share) return linkNotFound(req, reply)
       const title = await ctx.db
         .selectFrom('titles')
         .select(['id', 'name', 'year', 'synopsis'])
         .where('id', '=', share.title_id)
         .executeTakeFirst()
-      if (!title) return htmlHeaders(reply).code(404).send(renderNotFound())
+      if (!title) return linkNotFound(req, reply)
       const now = ctx.clock.now()
       const header = (name: string) => {
         const value = req.headers[name]

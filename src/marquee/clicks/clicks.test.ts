@@ -258,6 +258,9 @@ describe('tracked links: GET /r/:token and the beacon', () => {
     const missing = await open(randomToken(18), NAVIGATE)
     assert.match(String(missing.headers['content-type']), /^text\/html/)
     assert.match(missing.body, /This link does not work/)
+    const program = await open(randomToken(18), { 'user-agent': 'curl/8.5.0' })
+    assert.equal(program.statusCode, 404)
+    assert.deepEqual(program.json(), { error: { code: 'link_not_found', message: 'link not found' } })
 
     const { token } = await makeLink()
     const noLink = await confirm(randomToken(18), newId())
