@@ -15,6 +15,7 @@ import { Pill } from '../ui/pill.tsx'
 import { AgreementsSection } from './agreements-section.tsx'
 import { ComplianceSection } from './compliance-section.tsx'
 import { AgreementPill } from './partner-status.tsx'
+import { ReportsSection } from './reports-section.tsx'
 import { WebhooksSection } from './webhooks-section.tsx'
 
 function keyIds(jwks: Partner['jwks']): string[] {
@@ -182,6 +183,7 @@ export function PartnerPage({ clientId }: { clientId: string }) {
             <div className="partner-main">
               <AgreementsSection clientId={clientId} agreements={data.agreements} onChanged={reload} />
               <ComplianceSection compliance={data.compliance} />
+              <ReportsSection clientId={clientId} />
               <WebhooksSection clientId={clientId} webhookUrl={data.partner.webhookUrl} />
             </div>
             <div className="partner-side">

@@ -1,6 +1,7 @@
 import { useEffect } from 'react'
 import { AuthScreen } from '../auth/auth-screen.tsx'
 import { navigate, paths, useRoute } from '../lib/router.tsx'
+import { PublicPartnerPage } from '../partners/public-partner-page.tsx'
 import { totalUnread, useApp } from '../state/app-state.ts'
 import { Shell } from './shell.tsx'
 
@@ -24,6 +25,9 @@ export function App() {
     if (signedIn && onAuthPage) navigate(paths.inbox, { replace: true })
   }, [signedIn, onAuthPage])
 
+  // A partner's public page is for anyone, logged in or not.
+  if (route.name === 'public-partner')
+    return <PublicPartnerPage key={route.clientId} clientId={route.clientId} />
   if (session.status === 'loading') {
     return (
       <div className="splash" role="status">

@@ -3,6 +3,7 @@ import { AdminPage } from '../admin/admin-page.tsx'
 import { AdminsOnly } from '../admin/admins-only.tsx'
 import { PartnerPage } from '../admin/partner-page.tsx'
 import { RegisterPartnerPage } from '../admin/register-partner-page.tsx'
+import { ReportPage } from '../admin/report-page.tsx'
 import { ConnectedAppPage } from '../connected-apps/connected-app-page.tsx'
 import { ConnectedAppsPage } from '../connected-apps/connected-apps-page.tsx'
 import { FriendsPage } from '../friends/friends-page.tsx'
@@ -109,6 +110,11 @@ export function Shell({ route }: { route: Route }) {
           {route.name === 'admin-partner' && (
             <AdminsOnly>
               <PartnerPage key={route.clientId} clientId={route.clientId} />
+            </AdminsOnly>
+          )}
+          {route.name === 'admin-report' && (
+            <AdminsOnly>
+              <ReportPage key={route.reportId} reportId={route.reportId} />
             </AdminsOnly>
           )}
           {route.name === 'not-found' && <NotFound />}

@@ -16,6 +16,7 @@ const SECTIONS: Partial<Record<Route['name'], string>> = {
   admin: 'admin',
   'admin-new-partner': 'admin',
   'admin-partner': 'admin',
+  'admin-report': 'admin',
 }
 
 export function TopBar({ route }: { route: Route }) {

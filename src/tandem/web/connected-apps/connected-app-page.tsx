@@ -26,7 +26,10 @@ function AppHeader({ app, connected }: { app: ConnectedApp | DisconnectedApp; co
         </div>
         <p className="app-row-detail">
           <ExternalLink href={app.homepageUrl} testId="app-homepage" /> ·{' '}
-          <ExternalLink href={app.privacyPolicyUrl}>Privacy policy</ExternalLink>
+          <ExternalLink href={app.privacyPolicyUrl}>Privacy policy</ExternalLink> ·{' '}
+          <Link to={paths.publicPartner(app.clientId)} data-testid="app-public-page">
+            What it reports to Tandem
+          </Link>
         </p>
       </div>
     </div>

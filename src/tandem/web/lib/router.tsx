@@ -12,6 +12,8 @@ export type Route =
   | { name: 'admin' }
   | { name: 'admin-new-partner' }
   | { name: 'admin-partner'; clientId: string }
+  | { name: 'admin-report'; reportId: string }
+  | { name: 'public-partner'; clientId: string }
   | { name: 'login' }
   | { name: 'signup' }
   | { name: 'not-found' }
@@ -28,6 +30,8 @@ export const paths = {
   admin: '/admin',
   adminNewPartner: '/admin/register',
   adminPartner: (clientId: string) => `/admin/partners/${encodeURIComponent(clientId)}`,
+  adminReport: (id: string) => `/admin/reports/${encodeURIComponent(id)}`,
+  publicPartner: (clientId: string) => `/partners/${encodeURIComponent(clientId)}`,
   login: '/login',
   signup: '/signup',
 }
@@ -49,6 +53,10 @@ export function matchRoute(pathname: string): Route {
   if (path === paths.adminNewPartner) return { name: 'admin-new-partner' }
   const partner = /^\/admin\/partners\/([^/]+)$/.exec(path)
   if (partner) return { name: 'admin-partner', clientId: decodeURIComponent(partner[1]!) }
+  const report = /^\/admin\/reports\/([^/]+)$/.exec(path)
+  if (report) return { name: 'admin-report', reportId: decodeURIComponent(report[1]!) }
+  const publicPartner = /^\/partners\/([^/]+)$/.exec(path)
+  if (publicPartner) return { name: 'public-partner', clientId: decodeURIComponent(publicPartner[1]!) }
   if (path === paths.login) return { name: 'login' }
   if (path === paths.signup) return { name: 'signup' }
   return { name: 'not-found' }
