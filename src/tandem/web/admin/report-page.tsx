@@ -18,7 +18,7 @@ import {
 import { TimelinessPill, VerdictPill } from './reports-section.tsx'
 
 const dayOf = (day: string) => utcDay(`${day}T00:00:00Z`)
-const number = new Intl.NumberFormat()
+const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 })
 const Z95 = 1.959963984540054
 const MEASURE_WORDS: Record<Measure, string> = {
   sends: 'Sends',

@@ -42,7 +42,7 @@ function niceMax(value: number): number {
 }
 
 const shortDay = (day: string) => day.slice(5)
-const number = new Intl.NumberFormat()
+const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 })
 
 /**
  * A daily line chart drawn as SVG: one line per series, an optional band (the declared noise around
