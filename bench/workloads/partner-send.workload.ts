@@ -8,9 +8,9 @@ import type { BenchContext, Workload, WorkloadResult } from '../lib/types.ts'
 
 // As in message-send: as many concurrent senders as Tandem's PostgreSQL pool has connections.
 const CONCURRENCY = 10
-// Tandem's defaults (src/tandem/partner-api/limits.ts), which no configuration changes: accepted sends per
-// sender per partner per UTC day, partner messages per recipient per UTC day, calls per (partner, user)
-// per minute.
+// Tandem's defaults (src/tandem/partner-api/limits.ts; the bench does not set the TANDEM_PARTNER_* variables
+// that change them): accepted sends per sender per partner per UTC day, partner messages per recipient per
+// UTC day, calls per (partner, user) per minute.
 const SENDER_DAILY_CAP = 50
 const RECIPIENT_DAILY_CAP = 10
 const RATE_LIMIT_PER_MINUTE = 60
