@@ -3,48 +3,24 @@
 // Tandem's reconciliation), a restatement chained by supersedes, an overspend refused with nothing
 // sent, the CLI's dry run, the admin report page with its SVG charts, and the CSV.
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { decodeProtectedHeader } from 'jose'
 import { signUp } from '../src/marquee/accounts/accounts.service.ts'
-import { eventIngestToken } from '../src/marquee/events/events.routes.ts'
-import { shareDialogVariant } from '../src/marquee/experiments/experiments.service.ts'
 import { addDays } from '../src/marquee/reports/builder.ts'
 import { deliverReport } from '../src/marquee/reports/delivery.ts'
 import { runReportCommand } from '../src/marquee/reports/report-command.ts'
 import { selectReportVersions } from '../src/marquee/reports/reports.repository.ts'
 import { lastCompletePeriod, runScheduledReport } from '../src/marquee/reports/schedule.ts'
+import { atHour, ingestEvents, reportEvents } from './support/report-events.ts'
 import { startTwoServers } from './support/two-servers.ts'
 
 const DAY_MS = 86_400_000
-const at = (day: string, hours = 12) => new Date(Date.parse(`${day}T00:00:00Z`) + hours * 3_600_000)
-
-/** A uuid made from a name, so the event set is the same on every run. */
-const uuidOf = (name: string) => {
-  const h = createHash('sha256').update(name).digest('hex')
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`
-}
-
 let servers: Awaited<ReturnType<typeof startTwoServers>>
 // A period that ended about a month ago, on the schedule's 14-day steps.
 const periodStart = lastCompletePeriod(new Date(Date.now() - 30 * DAY_MS))
 const periodEnd = addDays(periodStart, 13)
 const truth = { sends: 0, uniqueClicks: 0 }
-
-async function ingest(events: unknown[]) {
-  const { marquee } = servers
-  for (let i = 0; i < events.length; i += 1000) {
-    const res = await fetch(`${marquee.origin}/events`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${eventIngestToken(marquee.config.secretKey)}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ events: events.slice(i, i + 1000) }),
-    })
-    assert.equal(res.status, 200, await res.text())
-  }
-}
+const at = atHour
 
 const tandemReports = () =>
   servers.tandem.db
@@ -59,41 +35,9 @@ before(async () => {
   })
   const { marquee } = servers
   marquee.clock.set(at(periodStart))
-  const events: unknown[] = []
-  const interfaces = ['web', 'tv', 'mobile'] as const
-  const surfaces = ['title_page', 'post_play', 'browse_row', 'search', 'watch_party_end'] as const
-  for (let d = 0; d < 14; d++) {
-    const day = addDays(periodStart, d)
-    for (let s = 0; s < 24; s++) {
-      const senderId = uuidOf(`sender-${s}`)
-      for (let k = 0; k < 1 + ((s + d) % 4); k++) {
-        const sendId = uuidOf(`send-${day}-${s}-${k}`)
-        events.push({
-          type: 'recommendation.sent',
-          sendId,
-          senderId,
-          titleId: `t${(s + k) % 9}`,
-          interface: interfaces[(s + k) % 3],
-          surface: surfaces[(d + k) % 5],
-          variant: shareDialogVariant(senderId),
-          // Tandem has no Inbox API sends of its own here: external links only, so it reconciles.
-          recipientType: 'external',
-          at: at(day, 9 + k).toISOString(),
-        })
-        truth.sends += 1
-        if ((s * 7 + d + k) % 3 === 0) {
-          events.push({
-            type: 'recommendation.click_confirmed',
-            id: uuidOf(`click-${sendId}`),
-            sendId,
-            at: at(day, 11 + k).toISOString(),
-          })
-          truth.uniqueClicks += 1
-        }
-      }
-    }
-  }
-  await ingest(events)
+  const seeded = reportEvents(periodStart)
+  Object.assign(truth, seeded.truth)
+  await ingestEvents(marquee, seeded.events)
 })
 
 after(async () => {

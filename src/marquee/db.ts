@@ -197,6 +197,8 @@ export interface ReportVersionsTable {
   created_at: Timestamp
   /** ε per day this version spent (0006). */
   epsilon_per_day: number | null
+  /** Per variant, the noisy sums before clamping (0006). */
+  arm_counts: ColumnType<unknown, string | null, string | null> | null
   /** Tandem's receipt id, when delivered (0006). */
   tandem_report_id: string | null
   delivered_at: Timestamp | null

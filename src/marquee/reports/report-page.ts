@@ -75,11 +75,12 @@ export function lineChart(id: string, title: string, days: readonly string[], se
     )
   }
   days.forEach((d, i) => {
-    if (i % 2 === 0 || i === days.length - 1)
+    if (i % 2 === 0)
       parts.push(
         `<text x="${x(i)}" y="${H - bottom + 16}" text-anchor="middle">${escapeHtml(d.slice(5))}</text>`,
       )
   })
+  let lx = left
   series.forEach((s, k) => {
     const color = COLORS[k % COLORS.length]
     const points = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')
@@ -87,11 +88,11 @@ export function lineChart(id: string, title: string, days: readonly string[], se
     s.values.forEach((v, i) => {
       parts.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${color}"/>`)
     })
-    const lx = left + k * 110
     parts.push(
       `<rect x="${lx}" y="8" width="10" height="10" fill="${color}"/>`,
       `<text x="${lx + 14}" y="17">${escapeHtml(s.name)}</text>`,
     )
+    lx += 28 + s.name.length * 6.2
   })
   return `<svg class="chart" data-chart="${escapeHtml(id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(title)}" xmlns="http://www.w3.org/2000/svg"><title>${escapeHtml(title)}</title>${parts.join('')}</svg>`
 }

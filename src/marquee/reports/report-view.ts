@@ -46,9 +46,9 @@ export const listReportVersions = (db: Db) => selectAllReportVersions(db)
 export const payloadOf = (v: ReportVersionRow) => decodeJwt(v.jws) as unknown as PartnerReport
 
 /**
- * Per-variant counts from the published rows: post-processing of the release, so free of budget. The
- * rows are clamped at zero, so a sum is biased up by at most the clamped noise; the variance of each
- * sum is the cells summed × the law's variance.
+ * Per-variant counts from the published rows (for a version stored without its unclamped sums): the
+ * rows are clamped at zero, so a sum is biased up by the clamped noise; the variance of each sum is
+ * the cells summed × the law's variance.
  */
 export function armCountsFromRows(report: PartnerReport): ArmCounts[] {
   const variance = report.privacy.noiseVariance ?? 0
@@ -71,7 +71,11 @@ export async function loadReportView(db: Db, id: string): Promise<ReportView> {
   const report = payloadOf(version)
   const senders = await rollupSource(db).senderArms(report.period.start, report.period.end)
   const arms = SHARE_DIALOG.arms.filter((a) => report.dimensions.variant.includes(a.name))
-  const experiment = experimentStats({ arms, counts: armCountsFromRows(report), senders })
+  // The unclamped sums stored at release are unbiased; the clamped rows are the fallback.
+  const counts = Array.isArray(version.armCounts)
+    ? (version.armCounts as ArmCounts[])
+    : armCountsFromRows(report)
+  const experiment = experimentStats({ arms, counts, senders })
   return {
     version,
     report,

@@ -59,6 +59,8 @@ export interface ReportVersionRow {
   jws: string
   createdAt: Date
   epsilonPerDay?: number | null
+  /** Per variant, the noisy sums before clamping, with their noise variances. */
+  armCounts?: unknown
   /** Tandem's receipt id once delivered; a restatement's payload names it in `supersedes`. */
   tandemReportId?: string | null
   deliveredAt?: Date | null
@@ -77,6 +79,7 @@ export async function insertReportVersion(db: Db, v: ReportVersionRow) {
       jws: v.jws,
       created_at: v.createdAt,
       epsilon_per_day: v.epsilonPerDay ?? null,
+      arm_counts: v.armCounts === undefined ? null : JSON.stringify(v.armCounts),
     })
     .execute()
 }
@@ -107,6 +110,7 @@ const versionColumns = [
   'jws',
   'created_at',
   'epsilon_per_day',
+  'arm_counts',
   'tandem_report_id',
   'delivered_at',
   'reconciliation',
@@ -121,6 +125,7 @@ const toVersion = (r: {
   jws: string
   created_at: Date
   epsilon_per_day: number | null
+  arm_counts: unknown
   tandem_report_id: string | null
   delivered_at: Date | null
   reconciliation: unknown
@@ -133,6 +138,7 @@ const toVersion = (r: {
   jws: r.jws,
   createdAt: r.created_at,
   epsilonPerDay: r.epsilon_per_day,
+  armCounts: r.arm_counts,
   tandemReportId: r.tandem_report_id,
   deliveredAt: r.delivered_at,
   reconciliation: r.reconciliation,

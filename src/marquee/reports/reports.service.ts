@@ -15,6 +15,7 @@ import {
 } from './builder.ts'
 import { findReportVersion, insertReportVersion } from './reports.repository.ts'
 import { type SigningKey, signReport } from './sign.ts'
+import { armCountsFromReport } from './stats.ts'
 
 export interface ReleaseOptions extends BuildOptions {
   key: SigningKey
@@ -90,6 +91,7 @@ export async function releaseReport(
       jws,
       createdAt: options.now,
       epsilonPerDay,
+      armCounts: armCountsFromReport(built),
     })
   })
   return { id, jws, built }
