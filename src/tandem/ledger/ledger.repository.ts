@@ -1,4 +1,4 @@
-import { type Selectable, sql } from 'kysely'
+import { type RawBuilder, type Selectable, sql } from 'kysely'
 import type { Db, LedgerEntriesTable } from '../db.ts'
 
 /**
@@ -66,12 +66,14 @@ export interface LedgerRow {
 /**
  * Inserts rows (in order) in one statement. With `expectedHeads`, only if every named user's newest
  * entry is still the one given (seq 0 and `genesis` for none): else nothing is inserted and the answer
- * is empty, for the caller to read the heads and try again.
+ * is empty, for the caller to read the heads and try again. `alongside`, a data-modifying statement
+ * of the caller's effect, runs in the same statement either way (as a CTE).
  */
 export async function insertLedgerEntries(
   trx: Db,
   rows: readonly LedgerRow[],
   expected?: { heads: ReadonlyMap<string, { seq: number; hash: string }>; genesis: string },
+  alongside?: RawBuilder<unknown>,
 ): Promise<Selectable<LedgerEntriesTable>[]> {
   const values = sql.join(
     rows.map(
@@ -93,6 +95,7 @@ export async function insertLedgerEntries(
     )`
   }
   const result = await sql<Selectable<LedgerEntriesTable> & { ord?: number }>`
+    ${alongside ? sql`with alongside as (${alongside})` : sql``}
     insert into ledger_entries
       (user_id, seq, client_id, scope, action, object_count, purpose, details, created_at, prev_hash, hash)
     select user_id, seq, client_id, scope, action, object_count, purpose, details, created_at, prev_hash, hash

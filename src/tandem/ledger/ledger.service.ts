@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Selectable } from 'kysely'
+import type { RawBuilder, Selectable } from 'kysely'
 import type { Clock } from '../../lib/clock.ts'
 import type { Db, LedgerEntriesTable } from '../db.ts'
 import { presentLedgerEntry } from './ledger.presenter.ts'
@@ -200,7 +200,7 @@ export async function appendLedgerEntries(
   trx: Db,
   clock: Clock,
   entries: readonly LedgerEntryDraft[],
-  options: { locked?: boolean } = {},
+  options: { locked?: boolean; alongside?: RawBuilder<unknown> } = {},
 ): Promise<LedgerEntry[]> {
   if (!trx.isTransaction) {
     throw new Error('ledger entries are appended inside the transaction of the effect they record')
@@ -208,7 +208,10 @@ export async function appendLedgerEntries(
   if (entries.length === 0) return []
   const drafts = entries.map(parseDraft)
   const createdAt = clock.now()
-  const single = drafts.length === 1 && !options.locked ? knownHeads.get(drafts[0]!.userId) : undefined
+  const single =
+    drafts.length === 1 && !options.locked && !options.alongside
+      ? knownHeads.get(drafts[0]!.userId)
+      : undefined
   if (single) {
     // One entry for a user whose head this process knows: lock and insert in one statement.
     const [row] = chain(drafts, new Map([[drafts[0]!.userId, single]]), createdAt)
@@ -229,16 +232,21 @@ export async function appendLedgerEntries(
     if (!head) break
     remembered.set(userId, head)
   }
+  // The caller's `alongside` statement rides on the first insert, whether or not that one inserts.
+  let alongside = options.alongside
   if (remembered.size === userIds.length) {
-    inserted = await insertLedgerEntries(trx, chain(drafts, remembered, createdAt), {
-      heads: remembered,
-      genesis: GENESIS_HASH,
-    })
+    inserted = await insertLedgerEntries(
+      trx,
+      chain(drafts, remembered, createdAt),
+      { heads: remembered, genesis: GENESIS_HASH },
+      alongside,
+    )
+    alongside = undefined
   }
   if (inserted.length === 0) {
     const heads = await findLedgerHeads(trx, userIds)
     for (const userId of userIds) if (!heads.has(userId)) heads.set(userId, { seq: 0, hash: GENESIS_HASH })
-    inserted = await insertLedgerEntries(trx, chain(drafts, heads, createdAt))
+    inserted = await insertLedgerEntries(trx, chain(drafts, heads, createdAt), undefined, alongside)
   }
   if (knownHeads.size >= KNOWN_HEADS_MAX) knownHeads.clear()
   for (const row of inserted) knownHeads.set(row.user_id, { seq: Number(row.seq), hash: row.hash })

@@ -225,6 +225,36 @@ describe('appending', () => {
     assert.equal((await verifyLedger(t.db, user.id)).ok, true)
   })
 
+  test('an effect riding on the insert runs once, also when a stale head sends the append the long way', async () => {
+    const user = await t.makeUser()
+    const friend = await t.makeUser()
+    await appendEach([draft(user.id), draft(friend.id)])
+    // Another server appends for the user: this process's remembered head is stale.
+    const [first] = await entriesOf(user.id)
+    const fields = { ...draft(user.id), details: {}, seq: 2, createdAt: t.clock.now(), prevHash: first!.hash }
+    await t.db
+      .transaction()
+      .execute((trx) => insertLedgerEntries(trx, [{ ...fields, hash: ledgerHash(fields) }]))
+    await t.db.transaction().execute((trx) =>
+      appendLedgerEntries(trx, t.clock, [draft(user.id), draft(friend.id)], {
+        alongside: sql`insert into friendships (user_id, friend_id, created_at)
+          values (${user.id}::uuid, ${friend.id}::uuid, ${t.clock.now().toISOString()}::timestamptz)`,
+      }),
+    )
+    const friendships = await t.db
+      .selectFrom('friendships')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .execute()
+    assert.equal(friendships.length, 1)
+    assert.deepEqual(
+      (await entriesOf(user.id)).map((r) => r.seq),
+      [1, 2, 3],
+    )
+    assert.equal((await verifyLedger(t.db, user.id)).ok, true)
+    assert.equal((await verifyLedger(t.db, friend.id)).ok, true)
+  })
+
   test('the database refuses UPDATE and DELETE on ledger entries (SECURITY row 49)', async () => {
     const user = await t.makeUser()
     await appendEach([draft(user.id)])

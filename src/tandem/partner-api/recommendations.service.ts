@@ -225,7 +225,9 @@ export async function sendRecommendations(
         details: { titleId: input.title.id, recipients: input.recipients.length, accepted },
       })
       if (accepted > 0) {
-        // The sends, the day's count and the ledger locks of everyone the entries name, in one statement.
+        // The sends and the ledger locks of everyone the entries name, in one statement; the day's count
+        // (one row every sender of the day updates) rides on the ledger insert, the effect's last
+        // statement, so its row lock is held for as short a time as it can be.
         await sql`
           with sends as (
             insert into partner_sends (id, client_id, sender_id, recipient_id, recipient_kind, message_id, link_id,
@@ -236,14 +238,17 @@ export async function sendRecommendations(
             from unnest(${written.map((w) => w.id)}::uuid[], ${written.map((w) => w.recipientId)}::uuid[],
               ${written.map((w) => w.kind)}::text[], ${written.map((w) => w.messageId)}::uuid[],
               ${written.map((w) => w.linkId)}::text[]) as w(id, recipient_id, kind, message_id, link_id)
-          ), locks as (${ledgerLocksFragment(ledgerUsers(ledger))})
-          insert into partner_daily_counts (client_id, day, interface, surface, variant, sends)
-          select ${caller.clientId}, ${day}::date, ${input.context.interface}, ${input.context.surface},
-            ${input.context.variant}, ${accepted}::int
-          from (select count(*) from locks) taken
-          on conflict (client_id, day, interface, surface, variant)
-            do update set sends = partner_daily_counts.sends + excluded.sends`.execute(trx)
-        await appendLedgerEntries(trx, clock, ledger, { locked: true })
+          )
+          ${ledgerLocksFragment(ledgerUsers(ledger))}`.execute(trx)
+        await appendLedgerEntries(trx, clock, ledger, {
+          locked: true,
+          alongside: sql`
+            insert into partner_daily_counts (client_id, day, interface, surface, variant, sends)
+            values (${caller.clientId}, ${day}::date, ${input.context.interface}, ${input.context.surface},
+              ${input.context.variant}, ${accepted}::int)
+            on conflict (client_id, day, interface, surface, variant)
+              do update set sends = partner_daily_counts.sends + excluded.sends`,
+        })
       } else {
         await appendLedgerEntries(trx, clock, ledger)
       }
