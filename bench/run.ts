@@ -16,6 +16,8 @@ import { marqueeIngest } from './workloads/marquee-ingest.workload.ts'
 import { messageSend } from './workloads/message-send.workload.ts'
 import { partnerRead } from './workloads/partner-read.workload.ts'
 import { partnerSend } from './workloads/partner-send.workload.ts'
+import { reportFromRollups } from './workloads/report-from-rollups.workload.ts'
+import { rollupRebuild } from './workloads/rollup-rebuild.workload.ts'
 import { socketMemory } from './workloads/socket-memory.workload.ts'
 
 /** In the order they run; a later workload is one more module here. */
@@ -27,6 +29,8 @@ const WORKLOADS: Workload[] = [
   partnerSend,
   partnerRead,
   marqueeIngest,
+  reportFromRollups,
+  rollupRebuild,
 ]
 
 const root = join(import.meta.dirname, '..')

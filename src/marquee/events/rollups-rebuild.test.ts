@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, before, test } from 'node:test'
+import { sql } from 'kysely'
+import { INTERFACES, RECIPIENT_TYPES, SURFACES } from '../../lib/measurement-dimensions.ts'
+import { createTestDatabase, type TestDatabase } from '../../lib/testing/test-db.ts'
+import type { MarqueeDatabase } from '../db.ts'
+import { migrations } from '../migrations/index.ts'
+import { CLICK_CLASSES, CLICK_WINDOW_MS, type MarqueeEvent, recordEvents } from './events.service.ts'
+import { rebuildRollups } from './rollups-rebuild.ts'
+
+const DAY = 86_400_000
+const START = Date.UTC(2026, 3, 6)
+
+let database: TestDatabase<MarqueeDatabase>
+before(async () => {
+  database = await createTestDatabase<MarqueeDatabase>('marquee', migrations)
+})
+after(async () => {
+  await database?.drop()
+})
+
+function prng(seed: number) {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Every derived table, in a stable order, as JSON lines. */
+async function snapshot() {
+  const out: Record<string, string[]> = {}
+  for (const [table, key] of [
+    ['share_rollups', 'day, interface, surface, variant, recipient_type'],
+    ['share_rollups_late', 'day, interface, surface, variant, recipient_type, arrived_day'],
+    ['sender_daily_sends', 'day, sender_id, interface, surface, variant, recipient_type'],
+    ['confirmed_sends', 'send_id, late'],
+  ] as const) {
+    const { rows } = await sql.raw(`select * from ${table} order by ${key}`).execute(database.db)
+    out[table] = rows.map((r) => JSON.stringify(r))
+  }
+  return out
+}
+
+test('a full rebuild from the raw events reproduces what ingest kept, late clicks and early clicks included', async () => {
+  const rand = prng(11)
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T
+  const senders = Array.from({ length: 30 }, () => randomUUID())
+  const events: MarqueeEvent[] = []
+  for (let i = 0; i < 800; i++) {
+    const at = new Date(START + Math.floor(rand() * 10 * DAY))
+    const sendId = randomUUID()
+    events.push({
+      type: 'recommendation.sent',
+      sendId,
+      senderId: pick(senders),
+      titleId: 't1',
+      interface: pick(INTERFACES),
+      surface: pick(SURFACES),
+      variant: rand() < 0.5 ? 'classic' : 'quick',
+      recipientType: pick(RECIPIENT_TYPES),
+      at,
+    })
+    for (let g = 0; g < (rand() < 0.6 ? 1 : rand() < 0.5 ? 2 : 0); g++) {
+      const late = rand() < 0.1
+      const clickAt = new Date(
+        at.getTime() + (late ? CLICK_WINDOW_MS + DAY * (1 + g) : Math.floor(rand() * DAY)),
+      )
+      const id = randomUUID()
+      events.push({
+        type: 'recommendation.clicked',
+        id,
+        sendId,
+        clickClass: pick(CLICK_CLASSES),
+        at: clickAt,
+      })
+      if (rand() < 0.6) events.push({ type: 'recommendation.click_confirmed', id, sendId, at: clickAt })
+    }
+  }
+  // Some clicks arrive in a batch before their send's.
+  const batches: MarqueeEvent[][] = []
+  const shuffled = events
+    .map((e) => [rand(), e] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, e]) => e)
+  for (let i = 0; i < shuffled.length; i += 200) batches.push(shuffled.slice(i, i + 200))
+  for (const batch of batches) await recordEvents(database.db, batch)
+  // One click whose send never arrives stays pending either way.
+  await recordEvents(database.db, [
+    {
+      type: 'recommendation.clicked',
+      id: randomUUID(),
+      sendId: randomUUID(),
+      clickClass: 'human',
+      at: new Date(START),
+    },
+  ])
+
+  const incremental = await snapshot()
+  assert.ok(incremental.share_rollups!.length > 50)
+  assert.ok(incremental.share_rollups_late!.length > 0, 'the set has late clicks')
+  const result = await rebuildRollups(database.db)
+  assert.equal(result.rollups, incremental.share_rollups!.length)
+  assert.deepEqual(await snapshot(), incremental)
+})
