@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { CompiledQuery, PostgresAdapter, sql } from 'kysely'
 import type { Interface, RecipientType, Surface } from '../../lib/measurement-dimensions.ts'
 import type { Db } from '../db.ts'
 
@@ -101,6 +101,86 @@ const quoted = (values: readonly (string | null)[]): string =>
 /** Thrown inside the transaction when a plain INSERT met an event already recorded. */
 class AlreadyRecorded extends Error {}
 
+/** The minimum of node-postgres' connection that a custom query (a "submittable") talks to. */
+interface PgConnection {
+  query(text: string): void
+  sendCopyFromChunk(chunk: Buffer): void
+  endCopyFrom(): void
+}
+
+/**
+ * `COPY … FROM STDIN` run on the connection of a Kysely transaction: node-postgres takes any object with
+ * `submit` as a query (as pg-copy-streams does), and Kysely hands the compiled "sql" to `client.query`
+ * as is, awaiting what it returns: this object is a thenable that settles when the backend is ready
+ * again. `sent` settles once the rows are on the wire (or the statement failed), so the caller can
+ * work while the backend stores them.
+ */
+class CopyIn {
+  readonly sent: Promise<void>
+  readonly #done: Promise<{ command: string; rowCount: number; rows: never[] }>
+  #sent!: () => void
+  #resolve!: (value: { command: string; rowCount: number; rows: never[] }) => void
+  #reject!: (error: unknown) => void
+  #failed = false
+
+  readonly text: string
+  readonly data: string
+  readonly rowCount: number
+
+  constructor(text: string, data: string, rowCount: number) {
+    this.text = text
+    this.data = data
+    this.rowCount = rowCount
+    this.sent = new Promise((resolve) => {
+      this.#sent = resolve
+    })
+    this.#done = new Promise((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+    this.#done.catch(() => {})
+  }
+
+  submit(connection: PgConnection): void {
+    connection.query(this.text)
+  }
+
+  handleCopyInResponse(connection: PgConnection): void {
+    connection.sendCopyFromChunk(Buffer.from(this.data))
+    connection.endCopyFrom()
+    this.#sent()
+  }
+
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+
+  handleReadyForQuery(): void {
+    if (!this.#failed) this.#resolve({ command: 'COPY', rowCount: this.rowCount, rows: [] })
+  }
+
+  handleError(error: unknown): void {
+    this.#failed = true
+    this.#sent()
+    this.#reject(error)
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: Kysely awaits what client.query returns
+  then<T>(onFulfilled: (value: unknown) => T, onRejected?: (error: unknown) => T): Promise<T> {
+    return this.#done.then(onFulfilled, onRejected)
+  }
+}
+
+/** Whether `db` runs on node-postgres (COPY works there; PGlite takes the INSERT). */
+const onNodePostgres = (db: Db): boolean => db.getExecutor().adapter.constructor === PostgresAdapter
+
+const COPY_SPECIAL = /[\\\t\n\r]/
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
+/** A value as a COPY text field (backslash, tab and line ends escaped). */
+const field = (value: string): string =>
+  COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string) : value
+
 /**
  * Records events idempotently ((id, type) is the key: a send's id for `recommendation.sent`) and keeps
  * the daily rollups, the late bucket and the per-sender day counts current in the same transaction.
@@ -128,6 +208,69 @@ export async function recordEvents(
     }
   }
   return { received: events.length, recorded, duplicates: events.length - recorded }
+}
+
+const COLUMNS = `(id, type, send_id, occurred_at, received_at, sender_id, title_id, interface, surface,
+  variant, recipient_type, click_class, rolled_up)`
+
+/** The batch's rows of `events` as COPY text (tab-separated, \\N for null), in COLUMNS' order. */
+function copyRows(batch: readonly MarqueeEvent[], sends: Map<string, SendCell>, receivedAt: Date): string {
+  const received = receivedAt.toISOString()
+  let out = ''
+  for (const e of batch) {
+    if (e.type === 'recommendation.sent') {
+      const id = field(e.sendId)
+      out += `${id}\trecommendation.sent\t${id}\t${e.at.toISOString()}\t${received}\t${field(e.senderId)}\t${field(e.titleId)}\t${field(e.interface)}\t${field(e.surface)}\t${field(e.variant)}\t${field(e.recipientType)}\t\\N\tt\n`
+    } else {
+      const klass = e.type === 'recommendation.clicked' ? field(e.clickClass) : '\\N'
+      out += `${field(e.id)}\t${e.type}\t${field(e.sendId)}\t${e.at.toISOString()}\t${received}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${klass}\t${sends.has(e.sendId) ? 't' : 'f'}\n`
+    }
+  }
+  return out
+}
+
+/** The batch's rows of `events` as one SELECT FROM unnest(…) of array literals, in COLUMNS' order. */
+function insertRows(batch: readonly MarqueeEvent[], sends: Map<string, SendCell>, receivedAt: Date) {
+  const n = batch.length
+  const cols = {
+    id: new Array<string>(n),
+    type: new Array<string>(n),
+    send: new Array<string>(n),
+    at: new Array<string>(n),
+    sender: new Array<string | null>(n),
+    title: new Array<string | null>(n),
+    iface: new Array<string | null>(n),
+    surface: new Array<string | null>(n),
+    variant: new Array<string | null>(n),
+    rtype: new Array<string | null>(n),
+    klass: new Array<string | null>(n),
+    rolled: new Array<boolean>(n),
+  }
+  for (let i = 0; i < n; i++) {
+    const e = batch[i] as MarqueeEvent
+    const sent = e.type === 'recommendation.sent' ? e : undefined
+    cols.id[i] = eventId(e)
+    cols.type[i] = e.type
+    cols.send[i] = e.sendId
+    cols.at[i] = e.at.toISOString()
+    cols.sender[i] = sent ? sent.senderId : null
+    cols.title[i] = sent ? sent.titleId : null
+    cols.iface[i] = sent ? sent.interface : null
+    cols.surface[i] = sent ? sent.surface : null
+    cols.variant[i] = sent ? sent.variant : null
+    cols.rtype[i] = sent ? sent.recipientType : null
+    cols.klass[i] = e.type === 'recommendation.clicked' ? e.clickClass : null
+    cols.rolled[i] = sends.has(e.sendId)
+  }
+  return sql`
+    select id, type, send_id, occurred_at, ${receivedAt.toISOString()}::timestamptz, sender_id, title_id,
+      interface, surface, variant, recipient_type, click_class, rolled_up
+    from unnest(${bare(cols.id)}::uuid[], ${quoted(cols.type)}::text[], ${bare(cols.send)}::uuid[],
+      ${bare(cols.at)}::timestamptz[], ${bare(cols.sender)}::uuid[], ${quoted(cols.title)}::text[],
+      ${quoted(cols.iface)}::text[], ${quoted(cols.surface)}::text[], ${quoted(cols.variant)}::text[],
+      ${quoted(cols.rtype)}::text[], ${quoted(cols.klass)}::text[], ${bare(cols.rolled)}::boolean[])
+      as t(id, type, send_id, occurred_at, sender_id, title_id, interface, surface, variant, recipient_type,
+        click_class, rolled_up)`
 }
 
 async function ingest(
@@ -192,7 +335,7 @@ async function ingest(
       union all
       select 'known', id, type, id, occurred_at, null, sender_id, interface, surface, variant, recipient_type
       from events where type = 'recommendation.sent'
-        and (id = any(${bare([...missing])}::uuid[]) or id in (select send_id from pending))`.execute(trx)
+        and id = any(${bare([...missing])}::uuid[] || array(select send_id from pending))`.execute(trx)
     for (const r of rows) {
       const at = new Date(r.occurred_at)
       if (r.kind === 'known') {
@@ -214,62 +357,49 @@ async function ingest(
     }
   }
 
-  const n = batch.length
-  const cols = {
-    id: new Array<string>(n),
-    type: new Array<string>(n),
-    send: new Array<string>(n),
-    at: new Array<string>(n),
-    sender: new Array<string | null>(n),
-    title: new Array<string | null>(n),
-    iface: new Array<string | null>(n),
-    surface: new Array<string | null>(n),
-    variant: new Array<string | null>(n),
-    rtype: new Array<string | null>(n),
-    klass: new Array<string | null>(n),
-    rolled: new Array<boolean>(n),
-  }
-  for (let i = 0; i < n; i++) {
-    const e = batch[i] as MarqueeEvent
-    const sent = e.type === 'recommendation.sent' ? e : undefined
-    cols.id[i] = eventId(e)
-    cols.type[i] = e.type
-    cols.send[i] = e.sendId
-    cols.at[i] = e.at.toISOString()
-    cols.sender[i] = sent ? sent.senderId : null
-    cols.title[i] = sent ? sent.titleId : null
-    cols.iface[i] = sent ? sent.interface : null
-    cols.surface[i] = sent ? sent.surface : null
-    cols.variant[i] = sent ? sent.variant : null
-    cols.rtype[i] = sent ? sent.recipientType : null
-    cols.klass[i] = e.type === 'recommendation.clicked' ? e.clickClass : null
-    cols.rolled[i] = sends.has(e.sendId)
-  }
-  const rows = sql`
-    select id, type, send_id, occurred_at, ${receivedAt.toISOString()}::timestamptz, sender_id, title_id,
-      interface, surface, variant, recipient_type, click_class, rolled_up
-    from unnest(${bare(cols.id)}::uuid[], ${quoted(cols.type)}::text[], ${bare(cols.send)}::uuid[],
-      ${bare(cols.at)}::timestamptz[], ${bare(cols.sender)}::uuid[], ${quoted(cols.title)}::text[],
-      ${quoted(cols.iface)}::text[], ${quoted(cols.surface)}::text[], ${quoted(cols.variant)}::text[],
-      ${quoted(cols.rtype)}::text[], ${quoted(cols.klass)}::text[], ${bare(cols.rolled)}::boolean[])
-      as t(id, type, send_id, occurred_at, sender_id, title_id, interface, surface, variant, recipient_type,
-        click_class, rolled_up)`
-  const columns = sql`(id, type, send_id, occurred_at, received_at, sender_id, title_id, interface, surface,
-    variant, recipient_type, click_class, rolled_up)`
   let newEvents: MarqueeEvent[]
-  if (skipRecorded) {
-    const result = await sql<{ id: string; type: string }>`
-      insert into events ${columns} ${rows} on conflict (id, type) do nothing returning id, type`.execute(trx)
-    const fresh = new Set(result.rows.map((r) => `${r.type}|${r.id}`))
-    newEvents = batch.filter((e) => fresh.has(`${e.type}|${eventId(e)}`))
-  } else {
-    try {
-      await sql`insert into events ${columns} ${rows}`.execute(trx)
-    } catch (error) {
-      if ((error as { code?: string }).code === PG_UNIQUE_VIOLATION) throw new AlreadyRecorded()
-      throw error
-    }
+  /** Settles with null once COPY stored the batch, or with its error. */
+  let copied: Promise<unknown> | undefined
+  if (!skipRecorded && onNodePostgres(trx)) {
+    // The whole batch is new unless proven otherwise: COPY it (PostgreSQL's fastest way in; a key
+    // already recorded fails it, and the caller runs the batch again with ON CONFLICT).
+    const copy = new CopyIn(
+      `copy events ${COLUMNS} from stdin`,
+      copyRows(batch, sends, receivedAt),
+      batch.length,
+    )
+    copied = trx.executeQuery(CompiledQuery.raw(copy as unknown as string)).then(
+      () => null,
+      (error: unknown) => error,
+    )
+    // The rows are on the wire: the rollups are worked out while the backend stores them.
+    await Promise.race([copy.sent, copied])
     newEvents = batch
+  } else {
+    const rows = insertRows(batch, sends, receivedAt)
+    const columns = sql.raw(COLUMNS)
+    if (skipRecorded) {
+      const result = await sql<{ id: string; type: string }>`
+        insert into events ${columns} ${rows} on conflict (id, type) do nothing returning id, type`.execute(
+        trx,
+      )
+      const fresh = new Set(result.rows.map((r) => `${r.type}|${r.id}`))
+      newEvents = batch.filter((e) => fresh.has(`${e.type}|${eventId(e)}`))
+    } else {
+      try {
+        await sql`insert into events ${columns} ${rows}`.execute(trx)
+      } catch (error) {
+        if ((error as { code?: string }).code === PG_UNIQUE_VIOLATION) throw new AlreadyRecorded()
+        throw error
+      }
+      newEvents = batch
+    }
+  }
+  const copyFailed = async (): Promise<void> => {
+    const error = await copied
+    if (!error) return
+    if ((error as { code?: string }).code === PG_UNIQUE_VIOLATION) throw new AlreadyRecorded()
+    throw error
   }
   if (newEvents.length === 0) return 0
   for (const e of newEvents) if (e.type !== 'recommendation.sent' && sends.has(e.sendId)) toRollUp.push(e)
@@ -313,6 +443,7 @@ async function ingest(
     const lateClick = isLate(sends.get(e.sendId) as SendCell, e.at)
     confirmations.set(`${e.sendId}|${lateClick}`, { sendId: e.sendId, late: lateClick })
   }
+  await copyFailed()
   const firsts = new Set<string>()
   if (confirmations.size > 0) {
     const list = [...confirmations.values()]
