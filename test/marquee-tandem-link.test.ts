@@ -1,82 +1,34 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
-import { ManualClock } from '../src/lib/clock.ts'
-import { createTestDatabase } from '../src/lib/testing/test-db.ts'
 import { signWebhook } from '../src/lib/webhook-signature.ts'
-import { buildMarqueeApp, type MarqueeApp } from '../src/marquee/app.ts'
-import { testMarqueeConfig } from '../src/marquee/config.ts'
-import type { MarqueeDatabase } from '../src/marquee/db.ts'
-import { migrations as marqueeMigrations } from '../src/marquee/migrations/index.ts'
-import { createMarqueeClient, saveTandemRegistration, signJws } from '../src/marquee/tandem-link/index.ts'
+import { createMarqueeClient, signJws } from '../src/marquee/tandem-link/index.ts'
 import { makeMarquee } from '../src/marquee/testing.ts'
 import type { TandemApiError } from '../src/partner-sdk/index.ts'
 import type { Actor } from '../src/tandem/accounts/accounts.service.ts'
 import {
   authorizeInBrowser,
   Browser,
-  freePort,
   type ListeningTandem,
   makeTestUser,
-  startListeningTandem,
 } from '../src/tandem/oauth/testing.ts'
-import { createAgreements } from '../src/tandem/partners/agreements.service.ts'
-import { partnerDeps, registerPartner } from '../src/tandem/partners/partners.service.ts'
 import { requestFriend } from '../src/tandem/social/social.service.ts'
+import { type ListeningMarquee, startTwoServers } from './support/two-servers.ts'
 
 const DAY_MS = 86_400_000
 
 let tandem: ListeningTandem
-let marquee: MarqueeApp & { origin: string; clock: ManualClock; close: () => Promise<void> }
+let marquee: ListeningMarquee
 let clientId: string
 let webhookSecret: string
 
-async function startMarquee(issuer: string) {
-  const port = await freePort()
-  const origin = `http://127.0.0.1:${port}`
-  const database = await createTestDatabase<MarqueeDatabase>('marquee', marqueeMigrations)
-  const clock = new ManualClock(new Date())
-  const config = testMarqueeConfig({
-    publicOrigin: origin,
-    tandem: { issuer, clientId: undefined, webhookSecret: undefined },
-  })
-  const built = await buildMarqueeApp({ config, database, clock })
-  await built.app.listen({ host: '127.0.0.1', port })
-  return {
-    ...built,
-    origin,
-    clock,
-    async close() {
-      await built.app.close()
-      await database.drop()
-    },
-  }
-}
-
 before(async () => {
-  tandem = await startListeningTandem()
-  marquee = await startMarquee(tandem.origin)
-  // As the demo start script does: register Marquee at Tandem with its real JWKS, then tell Marquee.
-  const registered = await registerPartner(tandem.db, partnerDeps(tandem.ctx), {
-    name: 'Marquee',
-    homepageUrl: `${marquee.origin}/`,
-    privacyPolicyUrl: `${marquee.origin}/privacy`,
-    redirectUris: [`${marquee.origin}/auth/tandem/callback`],
-    jwksUri: `${marquee.origin}/.well-known/jwks.json`,
-    webhookUrl: `${marquee.origin}/webhooks/tandem`,
-  })
-  clientId = registered.partner.client_id
-  webhookSecret = registered.webhookSecret
-  await createAgreements(
-    tandem.db,
-    { clock: tandem.clock },
-    {
-      clientId,
-      apis: ['inbox', 'friends', 'activity', 'reporting'],
-      validUntil: new Date(tandem.clock.now().getTime() + 365 * DAY_MS),
-    },
-  )
-  await saveTandemRegistration(marquee.ctx, { clientId, webhookSecret })
+  // As the demo start script does: Marquee registered at Tandem with its real JWKS, then told so.
+  const servers = await startTwoServers()
+  tandem = servers.tandem
+  marquee = servers.marquee
+  clientId = servers.clientId
+  webhookSecret = servers.webhookSecret
 })
 
 after(async () => {
