@@ -279,19 +279,10 @@ async function ingest(
   receivedAt: Date,
   skipRecorded: boolean,
 ): Promise<number> {
-  const keys = new Set<string>()
-  const batch: MarqueeEvent[] = []
-  for (const e of events) {
-    const key = `${e.type}|${eventId(e)}`
-    if (keys.has(key)) continue
-    keys.add(key)
-    batch.push(e)
-  }
-
   // The sends these clicks refer to: from this batch, else already recorded.
   const sends = new Map<string, SendCell>()
-  for (const e of batch) {
-    if (e.type === 'recommendation.sent') {
+  for (const e of events) {
+    if (e.type === 'recommendation.sent' && !sends.has(e.sendId)) {
       sends.set(e.sendId, {
         sentAt: e.at,
         senderId: e.senderId,
@@ -303,15 +294,17 @@ async function ingest(
     }
   }
   const missing = new Set<string>()
-  for (const e of batch) if (e.type !== 'recommendation.sent' && !sends.has(e.sendId)) missing.add(e.sendId)
+  for (const e of events) if (e.type !== 'recommendation.sent' && !sends.has(e.sendId)) missing.add(e.sendId)
 
   // One statement: clicks recorded before their send are claimed for rolling up now that it is here
   // (in this batch, or committed by another batch since: a click that raced its send's batch is caught
   // by the next ingest), and the sends of this batch's other clicks are looked up. A send recorded
   // earlier has no such clicks left, so claiming by every send id of the batch is exact.
   const toRollUp: Array<ClickedEvent | ClickConfirmedEvent> = []
+  const keys = new Set<string>()
+  const batch: MarqueeEvent[] = []
   {
-    const { rows } = await sql<{
+    const lookup = sql<{
       kind: 'pending' | 'known'
       id: string
       type: EventType
@@ -336,6 +329,16 @@ async function ingest(
       select 'known', id, type, id, occurred_at, null, sender_id, interface, surface, variant, recipient_type
       from events where type = 'recommendation.sent'
         and id = any(${bare([...missing])}::uuid[] || array(select send_id from pending))`.execute(trx)
+    lookup.catch(() => {}) // awaited below
+    // Once the statement is on its way, the batch loses its repeated events while the backend works.
+    await new Promise((resolve) => setImmediate(resolve))
+    for (const e of events) {
+      const key = `${e.type}|${eventId(e)}`
+      if (keys.has(key)) continue
+      keys.add(key)
+      batch.push(e)
+    }
+    const { rows } = await lookup
     for (const r of rows) {
       const at = new Date(r.occurred_at)
       if (r.kind === 'known') {
@@ -436,25 +439,10 @@ async function ingest(
     bump(senders, `${cell}|${e.senderId}`).sends += 1
   }
 
-  // A send's first confirmation (in its window, or late) is its unique click in that bucket.
-  const confirmations = new Map<string, { sendId: string; late: boolean }>()
-  for (const e of toRollUp) {
-    if (e.type !== 'recommendation.click_confirmed') continue
-    const lateClick = isLate(sends.get(e.sendId) as SendCell, e.at)
-    confirmations.set(`${e.sendId}|${lateClick}`, { sendId: e.sendId, late: lateClick })
-  }
-  await copyFailed()
-  const firsts = new Set<string>()
-  if (confirmations.size > 0) {
-    const list = [...confirmations.values()]
-    const { rows: claimed } = await sql<{ send_id: string; late: boolean }>`
-      insert into confirmed_sends (send_id, late)
-      select * from unnest(${bare(list.map((c) => c.sendId))}::uuid[], ${bare(list.map((c) => c.late))}::boolean[])
-      on conflict do nothing
-      returning send_id, late`.execute(trx)
-    for (const r of claimed) firsts.add(`${r.send_id}|${r.late}`)
-  }
-
+  // Everything but the unique clicks is counted while the backend stores the COPY. A send's first
+  // confirmation in this batch (in its window, or late) is its unique click in that bucket if no earlier
+  // batch claimed the bucket: the counts it would bump are kept until confirmed_sends answers.
+  const firstConfirmations = new Map<string, { sendId: string; late: boolean; counts: Counts[] }>()
   for (const e of toRollUp) {
     const send = sends.get(e.sendId) as SendCell
     const lateClick = isLate(send, e.at)
@@ -467,9 +455,26 @@ async function ingest(
     }
     counts.clicks += 1
     if (perSender) perSender.clicks += 1
-    if (firsts.delete(`${e.sendId}|${lateClick}`)) {
-      counts.uniqueClicks += 1
-      if (perSender) perSender.uniqueClicks += 1
+    const key = `${e.sendId}|${lateClick}`
+    if (!firstConfirmations.has(key)) {
+      firstConfirmations.set(key, {
+        sendId: e.sendId,
+        late: lateClick,
+        counts: perSender ? [counts, perSender] : [counts],
+      })
+    }
+  }
+  await copyFailed()
+  if (firstConfirmations.size > 0) {
+    const list = [...firstConfirmations.values()]
+    const { rows: claimed } = await sql<{ send_id: string; late: boolean }>`
+      insert into confirmed_sends (send_id, late)
+      select * from unnest(${bare(list.map((c) => c.sendId))}::uuid[], ${bare(list.map((c) => c.late))}::boolean[])
+      on conflict do nothing
+      returning send_id, late`.execute(trx)
+    for (const r of claimed) {
+      const first = firstConfirmations.get(`${r.send_id}|${r.late}`)
+      if (first) for (const counts of first.counts) counts.uniqueClicks += 1
     }
   }
 
