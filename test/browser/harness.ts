@@ -205,10 +205,13 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   const dir = process.env.SCREENSHOT_DIR
   if (!dir) return
   const size = page.viewportSize() ?? { width: 1280, height: 800 }
-  // The page scrolls inside the app frame; let it grow so the full-length shot shows all of it.
-  const unframe = await page.addStyleTag({
-    content: '.app { height: auto !important; min-height: 100dvh } .page { overflow: visible !important }',
-  })
+  // The page scrolls inside the app frame; let it grow so the full-length shot shows all of it
+  // (pages whose CSP refuses inline style, like a tracked link's landing page, are shot as they are).
+  const unframe = await page
+    .addStyleTag({
+      content: '.app { height: auto !important; min-height: 100dvh } .page { overflow: visible !important }',
+    })
+    .catch(() => undefined)
   try {
     await page.screenshot({ path: join(dir, `${name}-desktop.png`), fullPage: true })
     await page.setViewportSize({ width: 390, height: 844 })
@@ -217,6 +220,6 @@ export async function screenshots(page: Page, name: string): Promise<void> {
     if (!fits) console.error(`[screenshots] ${name} scrolls sideways at 390 px`)
   } finally {
     await page.setViewportSize(size)
-    await unframe.evaluate((node) => (node as Element).remove())
+    await unframe?.evaluate((node) => (node as Element).remove())
   }
 }
