@@ -62,6 +62,10 @@ interface SendCell {
   surface: string
   variant: string
   recipientType: string
+  /** Worked out once per send in a batch: its rollup key and the counts its events bump. */
+  cell?: string
+  counts?: Counts
+  senderCounts?: Counts
 }
 
 interface Counts {
@@ -301,7 +305,10 @@ async function ingest(
   // by the next ingest), and the sends of this batch's other clicks are looked up. A send recorded
   // earlier has no such clicks left, so claiming by every send id of the batch is exact.
   const toRollUp: Array<ClickedEvent | ClickConfirmedEvent> = []
-  const keys = new Set<string>()
+  // Event keys already in the batch, by type.
+  const seenSends = new Set<string>()
+  const seenClicks = new Set<string>()
+  const seenConfirmations = new Set<string>()
   const batch: MarqueeEvent[] = []
   {
     const lookup = sql<{
@@ -333,9 +340,15 @@ async function ingest(
     // Once the statement is on its way, the batch loses its repeated events while the backend works.
     await new Promise((resolve) => setImmediate(resolve))
     for (const e of events) {
-      const key = `${e.type}|${eventId(e)}`
-      if (keys.has(key)) continue
-      keys.add(key)
+      const seen =
+        e.type === 'recommendation.sent'
+          ? seenSends
+          : e.type === 'recommendation.clicked'
+            ? seenClicks
+            : seenConfirmations
+      const id = e.type === 'recommendation.sent' ? e.sendId : e.id
+      if (seen.has(id)) continue
+      seen.add(id)
       batch.push(e)
     }
     const { rows } = await lookup
@@ -428,15 +441,21 @@ async function ingest(
     }
     return day
   }
-  const cellOf = (s: SendCell) =>
-    `${dayOf(s.sentAt)}|${s.interface}|${s.surface}|${s.variant}|${s.recipientType}`
+  const cellOf = (s: SendCell): string =>
+    (s.cell ??= `${dayOf(s.sentAt)}|${s.interface}|${s.surface}|${s.variant}|${s.recipientType}`)
+  const rollupOf = (s: SendCell): Counts => (s.counts ??= bump(rollups, cellOf(s)))
+  const senderOf = (s: SendCell): Counts | undefined => {
+    if (!s.senderId) return undefined
+    s.senderCounts ??= bump(senders, `${cellOf(s)}|${s.senderId}`)
+    return s.senderCounts
+  }
   const isLate = (s: SendCell, at: Date) => at.getTime() - s.sentAt.getTime() > CLICK_WINDOW_MS
 
   for (const e of newEvents) {
     if (e.type !== 'recommendation.sent') continue
-    const cell = cellOf(sends.get(e.sendId) as SendCell)
-    bump(rollups, cell).sends += 1
-    bump(senders, `${cell}|${e.senderId}`).sends += 1
+    const send = sends.get(e.sendId) as SendCell
+    rollupOf(send).sends += 1
+    ;(senderOf(send) as Counts).sends += 1
   }
 
   // Everything but the unique clicks is counted while the backend stores the COPY. A send's first
@@ -446,9 +465,8 @@ async function ingest(
   for (const e of toRollUp) {
     const send = sends.get(e.sendId) as SendCell
     const lateClick = isLate(send, e.at)
-    const cell = cellOf(send)
-    const counts = lateClick ? bump(late, `${cell}|${dayOf(e.at)}`) : bump(rollups, cell)
-    const perSender = lateClick || !send.senderId ? undefined : bump(senders, `${cell}|${send.senderId}`)
+    const counts = lateClick ? bump(late, `${cellOf(send)}|${dayOf(e.at)}`) : rollupOf(send)
+    const perSender = lateClick ? undefined : senderOf(send)
     if (e.type === 'recommendation.clicked') {
       counts[e.clickClass] += 1
       continue
