@@ -1,17 +1,5 @@
 import { z } from 'zod'
-import { hasControlCharacters } from '../../lib/text.ts'
-
-export const Username = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9_]{3,30}$/, '3 to 30 letters, digits or underscores')
-export const DisplayName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(60)
-  .refine((s) => !hasControlCharacters(s), 'no control characters')
-export const Password = z.string().min(8, 'at least 8 characters').max(200)
+import { DisplayName, Password, Username } from '../../lib/account-fields.ts'
 
 export const SignUpBody = z
   .object({ username: Username, displayName: DisplayName, password: Password })
@@ -32,3 +20,5 @@ export const MeSchema = UserSchema.extend({
   partnerActivityEnabled: z.boolean(),
   createdAt: z.string(),
 })
+
+export { DisplayName, Password, Username }

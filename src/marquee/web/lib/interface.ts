@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react'
 import { INTERFACES, type Interface, isInterface } from '../../../lib/measurement-dimensions.ts'
-import { createStore, useStore } from './store.ts'
+import { createStore, useStore } from '../../../lib/web/store.ts'
 
 export { INTERFACES, type Interface }
 

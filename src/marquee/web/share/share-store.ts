@@ -1,7 +1,7 @@
 import { isSurface } from '../../../lib/measurement-dimensions.ts'
+import { createStore, useStore } from '../../../lib/web/store.ts'
 import type { Surface, Title } from '../api/types.ts'
 import { paths } from '../lib/router.tsx'
-import { createStore, useStore } from '../lib/store.ts'
 
 export interface ShareRequestState {
   title: Title

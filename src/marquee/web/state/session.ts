@@ -1,8 +1,8 @@
+import { createStore, useStore } from '../../../lib/web/store.ts'
 import { api } from '../api/endpoints.ts'
 import { ApiError, setUnauthenticatedHandler } from '../api/http.ts'
 import type { Me } from '../api/types.ts'
 import { navigate, paths } from '../lib/router.tsx'
-import { createStore, useStore } from '../lib/store.ts'
 
 export type Session = { status: 'loading' } | { status: 'anonymous' } | { status: 'signed-in'; me: Me }
 

@@ -1,6 +1,6 @@
+import { createStore, useStore } from '../../../lib/web/store.ts'
 import type { Friend, FriendRequest, Me, Thread } from '../api/types.ts'
 import type { ConnectionStatus } from '../lib/realtime.ts'
-import { createStore, useStore } from './store.ts'
 
 export type Session = { status: 'loading' } | { status: 'anonymous' } | { status: 'signed-in'; me: Me }
 

@@ -1,5 +1,5 @@
+import { createStore, useStore } from '../../../lib/web/store.ts'
 import { api } from '../api/endpoints.ts'
-import { createStore, useStore } from './store.ts'
 
 /**
  * Partners the user muted, by client id, so every message from a partner shows the same state at
