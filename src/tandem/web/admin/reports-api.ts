@@ -1,3 +1,4 @@
+import type { Reconciliation } from '../../reports/reconciliation.ts'
 import { request } from '../api/http.ts'
 
 export type Measure = 'sends' | 'clicks' | 'uniqueClicks'
@@ -18,41 +19,8 @@ export interface ReportVersion {
   flaggedCells: number | null
 }
 
-export interface ReconciliationFlag {
-  level: 'day' | 'period'
-  day: string | null
-  interface: string
-  surface: string
-  variant: string
-  measure: Measure
-  direction: 'under' | 'over'
-  reported: number
-  tandem: number
-  excess: number
-  allowance: number
-}
-
-export interface Reconciliation {
-  verdict: 'consistent' | 'discrepant'
-  noise: {
-    mechanism: string
-    scale: number | null
-    halfWidth95: number
-    expectedHalfWidth95: number | null
-    manifestConsistent: boolean
-  }
-  checks: { day: number; period: number }
-  flags: ReconciliationFlag[]
-  flagCounts: { day: number; period: number }
-  allowedFlags: { day: number; period: number }
-  unreportedCells: number
-  totals: {
-    reportedSends: number
-    tandemSends: number
-    reportedUniqueClicks: number
-    tandemUniqueClicks: number
-  }
-}
+// The reconciliation travels as intake stored it: its shape is the server's own type (erased at build).
+export type { Reconciliation, ReconciliationFlag } from '../../reports/reconciliation.ts'
 
 export interface ReportCell {
   interface: string
