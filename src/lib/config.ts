@@ -21,3 +21,12 @@ export const envBoolean = z
 
 export const runtimeEnv = z.enum(['development', 'test', 'production'])
 export type RuntimeEnv = z.infer<typeof runtimeEnv>
+
+/** What every server here reads alike: the runtime, where embedded databases live, the log level. */
+export const sharedEnv = {
+  NODE_ENV: runtimeEnv.default('development'),
+  DATA_DIR: z.string().default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}
+
+export const envPort = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback)

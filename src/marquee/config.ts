@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { envBoolean, parseEnv, type RuntimeEnv, runtimeEnv } from '../lib/config.ts'
+import { envBoolean, envPort, parseEnv, type RuntimeEnv, sharedEnv } from '../lib/config.ts'
 import { resolveSecretKey } from '../lib/secret-box.ts'
 
 export interface MarqueeConfig {
@@ -38,19 +38,17 @@ export interface MarqueeConfig {
 }
 
 const schema = z.object({
-  NODE_ENV: runtimeEnv.default('development'),
+  ...sharedEnv,
   MARQUEE_HOST: z.string().default('127.0.0.1'),
-  MARQUEE_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  MARQUEE_PORT: envPort(4000),
   MARQUEE_PUBLIC_ORIGIN: z.url().optional(),
   MARQUEE_DATABASE_URL: z.string().min(1).optional(),
-  DATA_DIR: z.string().default('./data'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MARQUEE_WEB_DIR: z.string().optional(),
   MARQUEE_DEMO: envBoolean.default(false),
   MARQUEE_SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   MARQUEE_SECRET_KEY: z.string().optional(),
   TANDEM_ISSUER: z.url().optional(),
-  TANDEM_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  TANDEM_PORT: envPort(3000),
   MARQUEE_TANDEM_CLIENT_ID: z.string().min(1).max(200).optional(),
   MARQUEE_TANDEM_WEBHOOK_SECRET: z.string().min(16).max(500).optional(),
   MARQUEE_REPORT_SCHEDULE: envBoolean.default(false),

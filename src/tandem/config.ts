@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { envBoolean, parseEnv, type RuntimeEnv, runtimeEnv } from '../lib/config.ts'
+import { envBoolean, envPort, parseEnv, type RuntimeEnv, sharedEnv } from '../lib/config.ts'
 import { resolveSecretKey } from '../lib/secret-box.ts'
 import { defaultPartnerApiLimits, type PartnerApiLimits } from './partner-api/limits.ts'
 
@@ -37,13 +37,11 @@ export interface TandemConfig {
 }
 
 const schema = z.object({
-  NODE_ENV: runtimeEnv.default('development'),
+  ...sharedEnv,
   TANDEM_HOST: z.string().default('127.0.0.1'),
-  TANDEM_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  TANDEM_PORT: envPort(3000),
   TANDEM_PUBLIC_ORIGIN: z.url().optional(),
   TANDEM_DATABASE_URL: z.string().min(1).optional(),
-  DATA_DIR: z.string().default('./data'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TANDEM_WEB_DIR: z.string().optional(),
   TANDEM_DEMO: envBoolean.default(false),
   TANDEM_SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
