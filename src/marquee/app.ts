@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
-import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import { type Clock, systemClock } from '../lib/clock.ts'
 import type { Database } from '../lib/db.ts'
 import { crossSiteGuard } from '../lib/http/cross-site.ts'
-import { createHttpApp, type PageFallback } from '../lib/http/server.ts'
+import { createHttpApp } from '../lib/http/server.ts'
+import { serveWebClient } from '../lib/http/web-client.ts'
 import { SecretBox } from '../lib/secret-box.ts'
 import { registerAccountRoutes } from './accounts/accounts.routes.ts'
 import { registerCatalogRoutes } from './catalog/catalog.routes.ts'
@@ -81,49 +79,15 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
   registerClickRoutes(app, ctx)
   registerSharingRoutes(app, ctx)
   registerReportRoutes(app, ctx)
-  await serveWebClient(app, ctx, setPageFallback)
+  await serveWebClient(app, {
+    dir: ctx.config.webDir,
+    serverPaths: SERVER_PATHS,
+    imgSrc: "'self' data:",
+    setPageFallback,
+  })
   return { app, ctx }
 }
-
-const WEB_CSP = [
-  "default-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "script-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-].join('; ')
 
 /** Paths the server answers itself; everything else under GET is a page of the React client. */
 const SERVER_PATHS =
   /^\/(api|r|events|auth|webhooks|posters|reports|\.well-known|healthz|metrics|openapi\.json)(\/|$|\?)/
-
-/** The built React client, with index.html for every page route so deep links load the app. */
-async function serveWebClient(
-  app: FastifyInstance,
-  ctx: MarqueeContext,
-  setPageFallback: (fallback: PageFallback) => void,
-): Promise<void> {
-  const dir = ctx.config.webDir
-  if (!dir || !existsSync(join(dir, 'index.html'))) return
-  await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'] })
-  const isPage = (url: string) => !SERVER_PATHS.test(url)
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (isPage(req.url)) {
-      reply.header('content-security-policy', WEB_CSP)
-      reply.header('x-frame-options', 'DENY')
-      reply.header('x-content-type-options', 'nosniff')
-      reply.header('referrer-policy', 'same-origin')
-    }
-    return payload
-  })
-  setPageFallback(async (req, reply) => {
-    if (req.method !== 'GET' || !isPage(req.url) || /\.[a-z0-9]+$/i.test(req.url.split('?')[0] ?? ''))
-      return false
-    await reply.type('text/html').sendFile('index.html')
-    return true
-  })
-}

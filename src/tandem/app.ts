@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
-import fastifyStatic from '@fastify/static'
 import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
@@ -10,7 +7,8 @@ import type Provider from 'oidc-provider'
 import type { Logger } from 'pino'
 import { type Clock, systemClock } from '../lib/clock.ts'
 import type { Database } from '../lib/db.ts'
-import { createHttpApp, type PageFallback } from '../lib/http/server.ts'
+import { createHttpApp } from '../lib/http/server.ts'
+import { serveWebClient } from '../lib/http/web-client.ts'
 import { SecretBox } from '../lib/secret-box.ts'
 import { registerAccountRoutes } from './accounts/accounts.routes.ts'
 import { crossSiteGuard } from './accounts/session.ts'
@@ -147,7 +145,13 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   registerDeletionReceiptRoute(app, ctx)
   registerDocsRoutes(app, ctx)
   registerRealtimeRoutes(app, ctx, hub)
-  await serveWebClient(app, ctx, setPageFallback)
+  // Partners' title images and avatars are their own URLs.
+  await serveWebClient(app, {
+    dir: ctx.config.webDir,
+    serverPaths: SERVER_PATHS,
+    imgSrc: "'self' data: https: http:",
+    setPageFallback,
+  })
 
   await hub.start()
   if (deps.config.dispatchWebhooks) await webhooks.start()
@@ -165,42 +169,5 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   return { app, ctx, hub, provider, webhooks }
 }
 
-const WEB_CSP = [
-  "default-src 'self'",
-  "img-src 'self' data: https: http:",
-  "connect-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "script-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-].join('; ')
-
-/** The built React client, with index.html for every page route so deep links load the app. */
-async function serveWebClient(
-  app: FastifyInstance,
-  ctx: TandemContext,
-  setPageFallback: (fallback: PageFallback) => void,
-): Promise<void> {
-  const dir = ctx.config.webDir
-  if (!dir || !existsSync(join(dir, 'index.html'))) return
-  await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'] })
-  const isPage = (url: string) =>
-    !/^\/(api|l|ws|oauth|partner|healthz|metrics|openapi\.json)(\/|$|\?)/.test(url)
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (isPage(req.url)) {
-      reply.header('content-security-policy', WEB_CSP)
-      reply.header('x-frame-options', 'DENY')
-      reply.header('x-content-type-options', 'nosniff')
-      reply.header('referrer-policy', 'same-origin')
-    }
-    return payload
-  })
-  setPageFallback(async (req, reply) => {
-    if (req.method !== 'GET' || !isPage(req.url) || /\.[a-z0-9]+$/i.test(req.url.split('?')[0] ?? ''))
-      return false
-    await reply.type('text/html').sendFile('index.html')
-    return true
-  })
-}
+/** Paths the server answers itself; everything else under GET is a page of the React client. */
+const SERVER_PATHS = /^\/(api|l|ws|oauth|partner|healthz|metrics|openapi\.json)(\/|$|\?)/
