@@ -252,8 +252,12 @@ test('stories 2, 3, 4, 7 and 5 across Tandem and Marquee', {
 
   // ---- Story 4: Cleo clicks; the shim counts it and Marquee's landing page confirms it and invites her.
   const card = cleo.page.getByTestId('message-list').getByTestId('title-card').filter({ hasText: film.name })
+  // Listen on the context before the click: the landing page may confirm before its Page is handed over.
+  const confirmed = cleo.context.waitForEvent('response', {
+    predicate: (res) => /\/r\/[^/]+\/confirm$/.test(new URL(res.url()).pathname),
+    timeout: 30_000,
+  })
   const [landing] = await Promise.all([cleo.context.waitForEvent('page'), card.click()])
-  const confirmed = landing.waitForResponse((res) => /\/r\/[^/]+\/confirm$/.test(new URL(res.url()).pathname))
   await landing.waitForURL((url) => url.origin === marquee.url && url.pathname.startsWith('/r/'))
   assert.equal((await confirmed).status(), 204)
   await landing.getByRole('heading', { name: film.name }).waitFor()
