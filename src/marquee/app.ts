@@ -17,6 +17,7 @@ import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
 import { registerEventRoutes } from './events/events.routes.ts'
 import { registerExperimentRoutes } from './experiments/experiments.routes.ts'
+import { runHousekeeping } from './housekeeping.ts'
 import { registerReportRoutes } from './reports/reports.routes.ts'
 import { registerSharingRoutes } from './sharing/sharing.routes.ts'
 import { registerTandemLink } from './tandem-link/index.ts'
@@ -59,7 +60,7 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
     tandem: { clientFor: async () => undefined },
   }
 
-  app.decorateRequest('viewer', undefined)
+  app.decorateRequest('actor', undefined)
   await app.register(cookie)
   await app.register(rateLimit, { global: false, hook: 'preHandler' })
   const guard = crossSiteGuard([deps.config.publicOrigin])
@@ -85,8 +86,16 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
     imgSrc: "'self' data:",
     setPageFallback,
   })
+
+  const purge = setInterval(() => {
+    runHousekeeping(db, clock).catch((error) => deps.logger?.warn({ err: error }, 'housekeeping failed'))
+  }, HOUR_MS)
+  purge.unref()
+  app.addHook('onClose', async () => clearInterval(purge))
   return { app, ctx }
 }
+
+const HOUR_MS = 3_600_000
 
 /** Paths the server answers itself; everything else under GET is a page of the React client. */
 const SERVER_PATHS =

@@ -1,10 +1,8 @@
 import { z } from 'zod'
-import { DisplayName, Password, Username } from '../../lib/account-fields.ts'
+import { DisplayName } from '../../lib/account-fields.ts'
 
-export const SignUpBody = z
-  .object({ username: Username, displayName: DisplayName, password: Password })
-  .strict()
-export const LoginBody = z.object({ username: z.string().max(100), password: z.string().max(200) }).strict()
+export { LoginBody, SignUpBody } from '../../lib/accounts/account-routes.ts'
+
 export const SettingsBody = z
   .object({ displayName: DisplayName.optional(), shareHistoryWithFriends: z.boolean().optional() })
   .strict()

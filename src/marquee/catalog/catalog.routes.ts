@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { addRoute } from '../../lib/http/routes.ts'
-import { loadViewer, sessionGuards, viewerOf } from '../accounts/session.ts'
+import { actorOf, loadActor, sessionGuards } from '../accounts/session.ts'
 import type { MarqueeContext } from '../context.ts'
 import {
   HistoryParams,
@@ -34,7 +34,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: MarqueeContext)
 
   /** The logged-in viewer (if any) with their friends on Marquee, as far as `ctx.friendsOf` knows them. */
   const optionalViewer = async (req: FastifyRequest) => {
-    const viewer = await loadViewer(ctx, req)
+    const viewer = await loadActor(ctx, req)
     if (!viewer) return undefined
     return { userId: viewer.userId, friendIds: await friendIdsOf(viewer.userId) }
   }
@@ -136,7 +136,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: MarqueeContext)
       params: TitleIdParams,
       response: { 200: WatchResponse },
     },
-    async (req) => afterCommit(await playTitle(ctx.db, viewerOf(req).userId, req.params.id, ctx.clock.now())),
+    async (req) => afterCommit(await playTitle(ctx.db, actorOf(req).userId, req.params.id, ctx.clock.now())),
   )
 
   addRoute(
@@ -155,7 +155,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: MarqueeContext)
       afterCommit(
         await recordProgress(
           ctx.db,
-          viewerOf(req).userId,
+          actorOf(req).userId,
           req.params.id,
           req.body.positionSeconds,
           ctx.clock.now(),
@@ -173,7 +173,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: MarqueeContext)
       preHandler: requireSession,
       response: { 200: HistoryResponse },
     },
-    async (req) => ({ history: await listHistory(ctx.db, viewerOf(req).userId) }),
+    async (req) => ({ history: await listHistory(ctx.db, actorOf(req).userId) }),
   )
 
   addRoute(
@@ -187,7 +187,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: MarqueeContext)
       params: HistoryParams,
     },
     async (req, reply) => {
-      await deleteHistoryItem(ctx.db, viewerOf(req).userId, req.params.titleId)
+      await deleteHistoryItem(ctx.db, actorOf(req).userId, req.params.titleId)
       return reply.code(204).send()
     },
   )

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { AppError } from '../../lib/errors.ts'
 import { addRoute } from '../../lib/http/routes.ts'
 import { newId } from '../../lib/ids.ts'
-import { loadViewer } from '../accounts/session.ts'
+import { loadActor } from '../accounts/session.ts'
 import type { MarqueeContext } from '../context.ts'
 import { recordEvents } from '../events/events.service.ts'
 import { findShareByToken } from '../sharing/shares.repository.ts'
@@ -98,7 +98,7 @@ export function registerClickRoutes(app: FastifyInstance, ctx: MarqueeContext): 
         [{ type: 'recommendation.clicked', id: clickId, sendId: share.id, clickClass, at: now }],
         { receivedAt: now },
       )
-      const member = (await loadViewer(ctx, req as never)) !== undefined
+      const member = (await loadActor(ctx, req as never)) !== undefined
       return htmlHeaders(reply).send(renderLanding({ token: req.params.token, clickId, title, member }))
     },
   )

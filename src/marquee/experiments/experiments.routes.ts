@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { addRoute } from '../../lib/http/routes.ts'
-import { sessionGuards, viewerOf } from '../accounts/session.ts'
+import { actorOf, sessionGuards } from '../accounts/session.ts'
 import type { MarqueeContext } from '../context.ts'
 import { assignmentsFor } from './experiments.service.ts'
 
@@ -17,6 +17,6 @@ export function registerExperimentRoutes(app: FastifyInstance, ctx: MarqueeConte
       preHandler: requireSession,
       response: { 200: z.object({ assignments: z.object({ share_dialog: z.string() }) }) },
     },
-    async (req) => ({ assignments: assignmentsFor(viewerOf(req).userId) }),
+    async (req) => ({ assignments: assignmentsFor(actorOf(req).userId) }),
   )
 }

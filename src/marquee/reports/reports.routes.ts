@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../lib/errors.ts'
 import { addRoute } from '../../lib/http/routes.ts'
-import { loadViewer, sessionGuards } from '../accounts/session.ts'
+import { loadActor, sessionGuards } from '../accounts/session.ts'
 import type { MarqueeContext } from '../context.ts'
 import { escapeHtml, REPORT_CSP, REPORT_CSS, renderReportList, renderReportPage } from './report-page.ts'
 import { listReportVersions, loadReportView, presentVersion, reportCsv } from './report-view.ts'
@@ -31,7 +31,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: MarqueeContext):
 
   /** Pages answer a person: to the login page when logged out, a plain 403 page when not an admin. */
   const adminPage = async (req: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
-    const viewer = await loadViewer(ctx, req)
+    const viewer = await loadActor(ctx, req)
     if (!viewer) {
       await reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 302)
       return false

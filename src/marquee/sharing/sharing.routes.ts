@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../lib/errors.ts'
 import { addRoute } from '../../lib/http/routes.ts'
-import { sessionGuards, viewerOf } from '../accounts/session.ts'
+import { actorOf, sessionGuards } from '../accounts/session.ts'
 import type { MarqueeContext } from '../context.ts'
 import { IDEMPOTENCY_KEY_RE, ShareBody, SharesResponse } from './sharing.schemas.ts'
 import { shareTitle } from './sharing.service.ts'
@@ -33,7 +33,7 @@ export function registerSharingRoutes(app: FastifyInstance, ctx: MarqueeContext)
           'Idempotency-Key is 1 to 255 visible ASCII characters',
         )
       }
-      const result = await shareTitle(ctx, viewerOf(req).userId, req.body, key)
+      const result = await shareTitle(ctx, actorOf(req).userId, req.body, key)
       if (result.replayed) reply.header('idempotent-replayed', 'true')
       return reply.code(result.status).send(result.body)
     },

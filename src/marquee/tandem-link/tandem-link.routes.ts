@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { AppError } from '../../lib/errors.ts'
 import { addRoute, ErrorSchema } from '../../lib/http/routes.ts'
 import { TandemApiError } from '../../partner-sdk/index.ts'
-import { loadViewer, sessionGuards, viewerOf } from '../accounts/session.ts'
+import { actorOf, loadActor, sessionGuards } from '../accounts/session.ts'
 import type { MarqueeContext } from '../context.ts'
 import { activitySetting, setActivity } from './activity.ts'
 import {
@@ -128,7 +128,7 @@ export async function registerTandemLinkRoutes(
       const returnTo = safeReturnTo(req.query.returnTo)
       let url: URL
       try {
-        url = await beginAuthorization(ctx, viewerOf(req).userId, {
+        url = await beginAuthorization(ctx, actorOf(req).userId, {
           scopes: req.query.scopes,
           purpose: 'connect',
           returnTo,
@@ -152,7 +152,7 @@ export async function registerTandemLinkRoutes(
       tags,
     },
     async (req, reply) => {
-      const viewer = await loadViewer(ctx, req as never)
+      const viewer = await loadActor(ctx, req as never)
       const current = new URL(req.url, ctx.config.publicOrigin)
       let outcome: Awaited<ReturnType<typeof completeAuthorization>>
       try {
@@ -178,7 +178,7 @@ export async function registerTandemLinkRoutes(
       response: { 200: StatusSchema },
     },
     async (req) => {
-      const userId = viewerOf(req).userId
+      const userId = actorOf(req).userId
       const connection = await findConnection(ctx.db, userId)
       return {
         tandem: {
@@ -201,7 +201,7 @@ export async function registerTandemLinkRoutes(
       preHandler: requireSession,
     },
     async (req, reply) => {
-      await disconnect(ctx, options, viewerOf(req).userId)
+      await disconnect(ctx, options, actorOf(req).userId)
       return reply.code(204).send()
     },
   )
@@ -217,7 +217,7 @@ export async function registerTandemLinkRoutes(
       response: { 200: FriendsSchema, 409: ErrorSchema },
     },
     async (req) => {
-      const link = await ctx.tandem.clientFor(viewerOf(req).userId)
+      const link = await ctx.tandem.clientFor(actorOf(req).userId)
       if (!link) throw notConnected()
       const wantsApp = link.scopes.includes('friends.app')
       const wantsSuggest = link.scopes.includes('friends.suggest')
@@ -248,7 +248,7 @@ export async function registerTandemLinkRoutes(
       response: { 200: z.object({ activity: ActivitySchema }), 409: ErrorSchema },
     },
     async (req) => {
-      const result = await setActivity(ctx, viewerOf(req).userId, {
+      const result = await setActivity(ctx, actorOf(req).userId, {
         enabled: req.body.enabled,
         returnTo: safeReturnTo(req.body.returnTo),
       })
