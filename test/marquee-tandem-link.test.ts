@@ -432,6 +432,13 @@ describe('Marquee not registered at Tandem yet', () => {
       const start = await lone.as(user, { method: 'GET', url: '/auth/tandem/start?returnTo=/settings' })
       assert.equal(start.statusCode, 302)
       assert.equal(start.headers.location, '/settings?tandem=error&reason=tandem_not_configured')
+      // Not signed in to Marquee: to its login page first, which comes back here after.
+      const anonymous = await lone.app.inject({ method: 'GET', url: '/auth/tandem/start?returnTo=/settings' })
+      assert.equal(anonymous.statusCode, 302)
+      assert.equal(
+        anonymous.headers.location,
+        `/login?next=${encodeURIComponent('/auth/tandem/start?returnTo=/settings')}`,
+      )
       const on = await lone.as(user, {
         method: 'PUT',
         url: '/api/tandem/activity',

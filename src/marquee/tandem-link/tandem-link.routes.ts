@@ -121,14 +121,20 @@ export async function registerTandemLinkRoutes(
       summary: "Connect with Tandem: redirects to Tandem's authorization endpoint (code + PKCE)",
       description: `scopes: space-separated, from ${USER_SCOPES.join(' ')}; default ${DEFAULT_SCOPES.join(' ')}. returnTo: a path on Marquee.`,
       tags,
-      preHandler: requireSession,
       query: StartQuery,
     },
     async (req, reply) => {
       const returnTo = safeReturnTo(req.query.returnTo)
+      // A browser navigation: a visitor who is not signed in goes to the login page, then comes back here.
+      const actor = await loadActor(ctx, req)
+      if (!actor) {
+        return reply
+          .header('cache-control', 'no-store')
+          .redirect(`/login?next=${encodeURIComponent(req.url)}`, 302)
+      }
       let url: URL
       try {
-        url = await beginAuthorization(ctx, actorOf(req).userId, {
+        url = await beginAuthorization(ctx, actor.userId, {
           scopes: req.query.scopes,
           purpose: 'connect',
           returnTo,
