@@ -23,7 +23,7 @@ const AVG_SENDS_PER_ROW = 3.2
  */
 async function seed(db: Kysely<MarqueeDatabase>, events: number) {
   const senders = Math.max(1, Math.round(events / EVENTS_PER_SEND / (ROWS_PER_SENDER * AVG_SENDS_PER_ROW)))
-  await sql`truncate share_rollups, sender_daily_sends`.execute(db)
+  await sql`truncate share_rollups, sender_daily_sends, sender_day_totals`.execute(db)
   await sql`
     insert into sender_daily_sends (day, sender_id, interface, surface, variant, recipient_type, sends, clicks,
       unique_clicks)
@@ -35,16 +35,19 @@ async function seed(db: Kysely<MarqueeDatabase>, events: number) {
       x.sends, x.sends * 3 / 10, x.sends * 3 / 10
     from generate_series(0, ${senders - 1}::int) s, generate_series(0, 6) d, generate_series(0, 2) c,
       lateral (select case when (s + d) % 50 = 0 then 12 else 2 + (s + d + c) % 3 end as sends) x`.execute(db)
+  // Ingest keeps each sender-day's totals beside its rows: the same sums.
+  await sql`
+    insert into sender_day_totals (day, sender_id, sends, clicks)
+    select day, sender_id, sum(sends), sum(clicks) from sender_daily_sends group by 1, 2`.execute(db)
   await sql`
     insert into share_rollups (day, interface, surface, variant, recipient_type, sends, clicks, unique_clicks,
       clicked_human)
     select day, interface, surface, variant, recipient_type, sum(sends), sum(clicks), sum(unique_clicks), sum(clicks)
     from sender_daily_sends group by 1, 2, 3, 4, 5`.execute(db)
-  await sql`analyze share_rollups, sender_daily_sends`.execute(db)
+  await sql`vacuum analyze share_rollups, sender_daily_sends, sender_day_totals`.execute(db)
   const { rows } = await sql<{ sends: number; rows: number; over: number }>`
     select coalesce(sum(sends), 0)::int as sends, count(*)::int as rows,
-      (select count(*)::int from (select 1 from sender_daily_sends group by day, sender_id having sum(sends) > 20) o)
-        as over
+      (select count(*)::int from sender_day_totals where greatest(sends, clicks) > 20) as over
     from sender_daily_sends`.execute(db)
   return { senders, ...rows[0]! }
 }
@@ -104,11 +107,12 @@ export const reportFromRollups: Workload = {
     return {
       summary:
         'buildReport over Marquee’s rollup tables (share_rollups: every cell of the closed domain; ' +
-        'sender_daily_sends: only the sender-days over the contribution bound, to clip them), with discrete ' +
+        'sender_day_totals: per sender and day, to find the sender-days over the contribution bound; ' +
+        'sender_daily_sends: the per-cell rows of just those sender-days, to clip them), with discrete ' +
         'Laplace noise drawn for all cells, for one 14-day period. The tables are seeded with generate_series ' +
         `as 1M and 10M events would leave them (${EVENTS_PER_SEND} events per send, ${ROWS_PER_SENDER} ` +
-        'sender-day-cell rows per sender, 2% of sender-days over the bound of 20). ' +
-        `Median of ${rounds} builds after a warm-up.`,
+        'sender-day-cell rows per sender, 2% of sender-days over the bound of 20; sender_day_totals as the sums ' +
+        `ingest keeps). Median of ${rounds} builds after a warm-up.`,
       baseline: 'the same build at 1M events',
       comparisons: [
         {
@@ -125,9 +129,12 @@ export const reportFromRollups: Workload = {
         `Each report has ${small.cells} rows (every cell, zeros included).`,
       ],
       notes: [
-        'The rollups hold one row per cell whatever the volume, so reading them costs the same at any volume; ' +
-          'the clipping query reads the sender-days of the period grouped by sender and day (an index range on ' +
-          'the primary key), which grows with the number of active senders, not with events per sender.',
+        'Reading the cells costs the same at any volume (one row per cell). The sender-days to clip are an ' +
+          'index range over a partial index of sender_day_totals that holds only the sender-days over the ' +
+          'default bound (a smaller bound reads every sender-day of the period, still exactly); their per-cell ' +
+          'rows are then read by primary key and clipped in the builder. That part grows with the number of ' +
+          'sender-days over the bound, not with the sender-days under it nor with events per sender: here 2% ' +
+          'of sender-days, so ten times as many at 10M events as at 1M.',
       ],
     }
   },

@@ -126,6 +126,14 @@ export interface SenderDailySendsTable {
   unique_clicks: Generated<number>
 }
 
+/** Per sender per day, the sums of sender_daily_sends over every cell: to find the sender-days to clip. */
+export interface SenderDayTotalsTable {
+  day: Day
+  sender_id: string
+  sends: Generated<number>
+  clicks: Generated<number>
+}
+
 export interface SigningKeysTable {
   kid: string
   alg: 'EdDSA' | 'ES256'
@@ -227,6 +235,7 @@ export interface MarqueeDatabase {
   share_rollups: ShareRollupsTable
   share_rollups_late: ShareRollupsLateTable
   sender_daily_sends: SenderDailySendsTable
+  sender_day_totals: SenderDayTotalsTable
   report_versions: ReportVersionsTable
   privacy_budget_ledger: PrivacyBudgetLedgerTable
   signing_keys: SigningKeysTable

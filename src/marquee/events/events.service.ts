@@ -66,6 +66,7 @@ interface SendCell {
   cell?: string
   counts?: Counts
   senderCounts?: Counts
+  senderDay?: Counts
 }
 
 interface Counts {
@@ -423,6 +424,7 @@ async function ingest(
   const rollups = new Map<string, Counts>()
   const late = new Map<string, Counts>()
   const senders = new Map<string, Counts>()
+  const senderDays = new Map<string, Counts>()
   const bump = (map: Map<string, Counts>, key: string): Counts => {
     let counts = map.get(key)
     if (!counts) {
@@ -449,6 +451,11 @@ async function ingest(
     s.senderCounts ??= bump(senders, `${cellOf(s)}|${s.senderId}`)
     return s.senderCounts
   }
+  const senderDayOf = (s: SendCell): Counts | undefined => {
+    if (!s.senderId) return undefined
+    s.senderDay ??= bump(senderDays, `${dayOf(s.sentAt)}|${s.senderId}`)
+    return s.senderDay
+  }
   const isLate = (s: SendCell, at: Date) => at.getTime() - s.sentAt.getTime() > CLICK_WINDOW_MS
 
   for (const e of newEvents) {
@@ -456,6 +463,7 @@ async function ingest(
     const send = sends.get(e.sendId) as SendCell
     rollupOf(send).sends += 1
     ;(senderOf(send) as Counts).sends += 1
+    ;(senderDayOf(send) as Counts).sends += 1
   }
 
   // Everything but the unique clicks is counted while the backend stores the COPY. A send's first
@@ -472,7 +480,10 @@ async function ingest(
       continue
     }
     counts.clicks += 1
-    if (perSender) perSender.clicks += 1
+    if (perSender) {
+      perSender.clicks += 1
+      ;(senderDayOf(send) as Counts).clicks += 1
+    }
     const key = `${e.sendId}|${lateClick}`
     if (!firstConfirmations.has(key)) {
       firstConfirmations.set(key, {
@@ -496,7 +507,7 @@ async function ingest(
     }
   }
 
-  await upsertCounts(trx, rollups, late, senders)
+  await upsertCounts(trx, rollups, late, senders, senderDays)
   return newEvents.length
 }
 
@@ -510,16 +521,18 @@ type Entries = ReturnType<typeof sortedEntries>
 const keyCol = (e: Entries, i: number) => quoted(e.map((x) => x.k[i] as string))
 const countCol = (e: Entries, pick: (c: Counts) => number) => bare(e.map((x) => pick(x.c)))
 
-/** The three upserts in one statement (one round trip); each aggregated over the batch. */
+/** The four upserts in one statement (one round trip); each aggregated over the batch. */
 async function upsertCounts(
   trx: Db,
   rollups: Map<string, Counts>,
   late: Map<string, Counts>,
   senders: Map<string, Counts>,
+  senderDays: Map<string, Counts>,
 ): Promise<void> {
   const r = sortedEntries(rollups)
   const l = sortedEntries(late)
   const s = sortedEntries(senders)
+  const t = sortedEntries(senderDays)
   await sql`
     with rollups as (
       insert into share_rollups as r (day, interface, surface, variant, recipient_type, sends, clicks,
@@ -551,7 +564,14 @@ async function upsertCounts(
         clicked_human = r.clicked_human + excluded.clicked_human,
         clicked_preview_fetch = r.clicked_preview_fetch + excluded.clicked_preview_fetch,
         clicked_scanner = r.clicked_scanner + excluded.clicked_scanner,
-        clicked_unknown = r.clicked_unknown + excluded.clicked_unknown)
+        clicked_unknown = r.clicked_unknown + excluded.clicked_unknown),
+    totals as (
+      insert into sender_day_totals as r (day, sender_id, sends, clicks)
+      select * from unnest(${keyCol(t, 0)}::date[], ${keyCol(t, 1)}::uuid[], ${countCol(t, (c) => c.sends)}::int[],
+        ${countCol(t, (c) => c.clicks)}::int[])
+      on conflict (day, sender_id) do update set
+        sends = r.sends + excluded.sends,
+        clicks = r.clicks + excluded.clicks)
     insert into sender_daily_sends as r (day, interface, surface, variant, recipient_type, sender_id, sends,
       clicks, unique_clicks)
     select * from unnest(${keyCol(s, 0)}::date[], ${keyCol(s, 1)}::text[], ${keyCol(s, 2)}::text[],

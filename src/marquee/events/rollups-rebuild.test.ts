@@ -30,6 +30,18 @@ function prng(seed: number) {
   }
 }
 
+/** sender_day_totals against what sender_daily_sends sums to per sender and day. */
+async function totalsAgainstSums() {
+  const { rows: totals } = await sql<{ day: string; sender_id: string; sends: number; clicks: number }>`
+    select day::text as day, sender_id, sends, clicks from sender_day_totals order by day, sender_id`.execute(
+    database.db,
+  )
+  const { rows: sums } = await sql<{ day: string; sender_id: string; sends: number; clicks: number }>`
+    select day::text as day, sender_id, sum(sends)::int as sends, sum(clicks)::int as clicks
+    from sender_daily_sends group by day, sender_id order by day, sender_id`.execute(database.db)
+  return { totals, sums }
+}
+
 /** Every derived table, in a stable order, as JSON lines. */
 async function snapshot() {
   const out: Record<string, string[]> = {}
@@ -37,6 +49,7 @@ async function snapshot() {
     ['share_rollups', 'day, interface, surface, variant, recipient_type'],
     ['share_rollups_late', 'day, interface, surface, variant, recipient_type, arrived_day'],
     ['sender_daily_sends', 'day, sender_id, interface, surface, variant, recipient_type'],
+    ['sender_day_totals', 'day, sender_id'],
     ['confirmed_sends', 'send_id, late'],
   ] as const) {
     const { rows } = await sql.raw(`select * from ${table} order by ${key}`).execute(database.db)
@@ -100,11 +113,17 @@ test('a full rebuild from the raw events reproduces what ingest kept, late click
   ])
 
   const incremental = await snapshot()
+  const afterIngest = await totalsAgainstSums()
+  assert.ok(afterIngest.totals.length > 50)
+  assert.ok(afterIngest.totals.some((t) => t.clicks > 0))
+  assert.deepEqual(afterIngest.totals, afterIngest.sums)
   assert.ok(incremental.share_rollups!.length > 50)
   assert.ok(incremental.share_rollups_late!.length > 0, 'the set has late clicks')
   const result = await rebuildRollups(database.db)
   assert.equal(result.rollups, incremental.share_rollups!.length)
   assert.deepEqual(await snapshot(), incremental)
+  const afterRebuild = await totalsAgainstSums()
+  assert.deepEqual(afterRebuild.totals, afterRebuild.sums)
   // The per-cell rollups alone, by their own statement, agree too.
   await sql`update share_rollups set sends = 0`.execute(database.db)
   await rebuildRollups(database.db, { scope: 'rollups' })

@@ -1,7 +1,13 @@
 import { sql } from 'kysely'
 import type { Db } from '../db.ts'
 
-const TABLES = ['share_rollups', 'share_rollups_late', 'sender_daily_sends', 'confirmed_sends']
+const TABLES = [
+  'share_rollups',
+  'share_rollups_late',
+  'sender_daily_sends',
+  'sender_day_totals',
+  'confirmed_sends',
+]
 
 /**
  * The per-cell rollups only (share_rollups and the late bucket), in one statement: what a report
@@ -78,7 +84,7 @@ async function rebuildCellRollups(trx: Db): Promise<{ rollups: number; senderRow
 
 /**
  * Rebuilds every table derived from the raw events (share_rollups, share_rollups_late,
- * sender_daily_sends, confirmed_sends) from `events` alone, with the rules ingest applies batch by
+ * sender_daily_sends and its per-sender-day totals, confirmed_sends) from `events` alone, with the rules ingest applies batch by
  * batch: a send counts in the cell of its UTC day; a click counts there when it came within 7 days of
  * its send (CLICK_WINDOW_MS, strictly more is late) and in the late bucket of the day it came
  * otherwise; a send's first confirmation in each bucket is its unique click; clicks whose send is not
@@ -171,6 +177,9 @@ export async function rebuildRollups(
       select distinct send_id, late from rebuild_clicks where type = 'recommendation.click_confirmed'`.execute(
       trx,
     )
+    await sql`
+      insert into sender_day_totals (day, sender_id, sends, clicks)
+      select day, sender_id, sum(sends), sum(clicks) from sender_daily_sends group by 1, 2`.execute(trx)
     await sql`
       alter table sender_daily_sends add constraint sender_daily_sends_pkey
         primary key (day, sender_id, interface, surface, variant, recipient_type)`.execute(trx)

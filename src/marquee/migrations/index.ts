@@ -5,6 +5,7 @@ import * as m0003 from './0003_tandem_link.ts'
 import * as m0004 from './0004_sharing.ts'
 import * as m0005 from './0005_reports.ts'
 import * as m0006 from './0006_report_delivery.ts'
+import * as m0007 from './0007_sender_day_totals.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
@@ -13,4 +14,5 @@ export const migrations: Migrations = {
   '0004_sharing': m0004,
   '0005_reports': m0005,
   '0006_report_delivery': m0006,
+  '0007_sender_day_totals': m0007,
 }

@@ -212,20 +212,23 @@ export function clippedCells(
     totalSends += r.sends
     totalClicks += r.clicks
   }
-  const bySenderDay = new Map<string, SenderDayCell[]>()
+  const bySenderDay = new Map<string, { rows: SenderDayCell[]; cells: number[] }>()
   for (const r of overCap) {
-    if (!index.has(keyOf(r))) continue
+    const i = index.get(keyOf(r))
+    if (i === undefined) continue
     const k = `${r.senderId}|${r.day}`
-    const list = bySenderDay.get(k)
-    if (list) list.push(r)
-    else bySenderDay.set(k, [r])
+    const group = bySenderDay.get(k)
+    if (group) {
+      group.rows.push(r)
+      group.cells.push(i)
+    } else bySenderDay.set(k, { rows: [r], cells: [i] })
   }
   let clippedSends = 0
   let clippedClicks = 0
-  for (const rows of bySenderDay.values()) {
+  for (const { rows, cells } of bySenderDay.values()) {
     const removed = clipSenderDay(rows, cap)
-    rows.forEach((r, j) => {
-      const cell = counts[index.get(keyOf(r))!]!
+    rows.forEach((_, j) => {
+      const cell = counts[cells[j]!]!
       for (const m of MEASURES) cell[m] = Math.max(0, cell[m] - removed[j]![m])
       clippedSends += removed[j]!.sends
       clippedClicks += removed[j]!.clicks

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
+import { sql } from 'kysely'
 import { createTestDatabase, type TestDatabase } from '../../lib/testing/test-db.ts'
 import type { MarqueeDatabase } from '../db.ts'
 import { migrations } from '../migrations/index.ts'
@@ -67,9 +68,30 @@ describe('the rollup tables as the builder’s source', () => {
         })),
       )
       .execute()
+    // Ingest keeps the per-sender-day totals with sender_daily_sends; here they are summed from it.
+    await sql`
+      insert into sender_day_totals (day, sender_id, sends, clicks)
+      select day, sender_id, sum(sends), sum(clicks) from sender_daily_sends group by 1, 2`.execute(db)
     const source = rollupSource(db)
     const over = await source.sendersOverCap(periodStart, '2026-02-14', 20)
     assert.equal(new Set(over.map((r) => r.senderId)).size, 3)
+    // Any bound, below the indexed one or above it, picks exactly the sender-days over it.
+    const byDay = new Map<string, { sends: number; clicks: number }>()
+    for (const r of senderDays) {
+      const key = `${r.day}|${uuid(r.senderId)}`
+      const t = byDay.get(key) ?? { sends: 0, clicks: 0 }
+      t.sends += r.sends
+      t.clicks += r.clicks
+      byDay.set(key, t)
+    }
+    for (const cap of [0, 3, 19, 20, 30]) {
+      const expected = new Set([...byDay].filter(([, t]) => t.sends > cap || t.clicks > cap).map(([k]) => k))
+      const got = await source.sendersOverCap(periodStart, '2026-02-14', cap)
+      assert.deepEqual(new Set(got.map((r) => `${r.day}|${r.senderId}`)), expected, `cap ${cap}`)
+      const cells = senderDays.filter((r) => expected.has(`${r.day}|${uuid(r.senderId)}`))
+      assert.equal(got.length, cells.length, `cap ${cap}`)
+      if (cap <= 3) assert.ok(expected.size > 3, `cap ${cap} takes more sender-days than the bound of 20`)
+    }
     const options = { partner: 'p', periodStart, now: new Date('2026-03-01T00:00:00Z'), variants }
     const fromTables = await buildReport(source, { ...options, noise: { mode: 'none' } })
     const inMemory = await buildReport(memorySource(senderDays), { ...options, noise: { mode: 'none' } })

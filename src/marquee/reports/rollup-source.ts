@@ -3,9 +3,12 @@ import type { Db } from '../db.ts'
 import type { RollupCell, RollupSource, SenderDayCell } from './builder.ts'
 import type { SenderArmDay } from './stats.ts'
 
+/** The bound of sender_day_totals_over_idx (migration 0007): the index holds the sender-days over it. */
+const INDEXED_OVER = 20
+
 /**
- * The builder's input from Marquee's rollup tables (share_rollups, sender_daily_sends, kept current at
- * ingest): rollups only, never raw events, so a report's cost follows the domain and the senders who
+ * The builder's input from Marquee's rollup tables (share_rollups, sender_daily_sends and its
+ * per-sender-day totals, kept current at ingest): rollups only, never raw events, so a report's cost follows the domain and the senders who
  * need clipping, not the number of events. `clicks` there are confirmed clicks within the 7-day window,
  * `unique_clicks` the sends with one; late clicks stay in share_rollups_late for a restatement.
  */
@@ -43,6 +46,12 @@ export function rollupSource(db: Db): RollupSource & {
     },
 
     async sendersOverCap(from, to, cap): Promise<SenderDayCell[]> {
+      // The sender-days over the bound come from their totals; at or above the partial index's threshold
+      // the (redundant) literal bound lets the planner read that index: a range over just those days.
+      // Their rows are then read sender-day by sender-day from the primary key (OFFSET 0 keeps the
+      // lookup a nested loop: a hash join would scan every sender-day row of the period).
+      const indexed =
+        cap >= INDEXED_OVER ? sql`and greatest(o.sends, o.clicks) > ${sql.lit(INDEXED_OVER)}` : sql``
       const { rows } = await sql<{
         day: string
         sender_id: string
@@ -54,16 +63,13 @@ export function rollupSource(db: Db): RollupSource & {
         clicks: number
         unique_clicks: number
       }>`
-        with over as (
-          select day, sender_id from sender_daily_sends
-          where day between ${from}::date and ${to}::date
-          group by day, sender_id
-          having sum(sends) > ${cap} or sum(clicks) > ${cap}
-        )
-        select s.day::text as day, s.sender_id, s.interface, s.surface, s.variant, s.recipient_type,
+        select o.day::text as day, o.sender_id, s.interface, s.surface, s.variant, s.recipient_type,
           s.sends, s.clicks, s.unique_clicks
-        from sender_daily_sends s join over o on o.day = s.day and o.sender_id = s.sender_id
-        order by s.day, s.sender_id`.execute(db)
+        from sender_day_totals o cross join lateral (
+          select interface, surface, variant, recipient_type, sends, clicks, unique_clicks
+          from sender_daily_sends s where s.day = o.day and s.sender_id = o.sender_id offset 0) s
+        where o.day between ${from}::date and ${to}::date and greatest(o.sends, o.clicks) > ${cap} ${indexed}
+        order by o.day, o.sender_id`.execute(db)
       return rows.map((r) => ({
         senderId: r.sender_id,
         day: r.day,
