@@ -1,6 +1,5 @@
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
-import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import type Provider from 'oidc-provider'
@@ -95,7 +94,6 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
   app.decorateRequest('partner', undefined)
   await app.register(cookie)
   await app.register(rateLimit, { global: false, hook: 'preHandler' })
-  await app.register(websocket, { options: { maxPayload: 4096 } })
   const guard = crossSiteGuard(ctx)
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/api/')) await guard(req)

@@ -1,9 +1,12 @@
+import { type IncomingMessage, STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import type { WebSocket } from 'ws'
+import { type WebSocket, WebSocketServer } from 'ws'
 import { AppError } from '../../lib/errors.ts'
 import type { Metrics } from '../../lib/http/metrics.ts'
-import { loadActor } from '../accounts/session.ts'
+import { resolveSession } from '../accounts/accounts.service.ts'
+import { SESSION_COOKIE } from '../accounts/session.ts'
 import type { TandemContext } from '../context.ts'
 import { loadPresentedMessage } from '../messaging/messaging.service.ts'
 import { EVENTS_CHANNEL, type RealtimeEvent } from './events.ts'
@@ -40,9 +43,31 @@ export class RealtimeHub {
   async stop(): Promise<void> {
     if (this.#heartbeat) clearInterval(this.#heartbeat)
     await this.#unlisten?.()
-    for (const set of this.#sockets.values())
-      for (const socket of set) socket.close(1001, 'server shutting down')
+    await this.closeSockets()
+  }
+
+  /** Says goodbye to every socket (1001), and cuts those that have not closed within `graceMs`. */
+  async closeSockets(graceMs = 1000): Promise<void> {
+    const open = [...this.#sockets.values()].flatMap((set) => [...set])
     this.#sockets.clear()
+    if (open.length === 0) return
+    await new Promise<void>((resolve) => {
+      let left = open.length
+      const timer = setTimeout(() => {
+        for (const socket of open) socket.terminate()
+        resolve()
+      }, graceMs)
+      for (const socket of open) {
+        socket.once('close', () => {
+          left -= 1
+          if (left === 0) {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+        socket.close(1001, 'server shutting down')
+      }
+    })
   }
 
   get connections(): number {
@@ -65,6 +90,11 @@ export class RealtimeHub {
       set.delete(socket)
       if (set.size === 0) this.#sockets.delete(userId)
       this.#gauge.dec()
+    })
+    // A protocol error (a frame over the size limit, a bad frame): `ws` has already closed the socket with its code.
+    socket.on('error', (error) => {
+      this.#log?.debug({ err: error }, 'websocket error')
+      socket.terminate()
     })
     socket.on('message', (data) => {
       // The only client message is an application-level ping, for clients that cannot see protocol pings.
@@ -109,24 +139,90 @@ export class RealtimeHub {
   }
 }
 
+/**
+ * GET /ws upgrades to a socket of realtime events for the signed-in user. The upgrade is taken from
+ * the HTTP server before Fastify routes it: a socket then holds only the `ws` connection, not the
+ * request and reply objects of the handshake for its whole life (an idle socket's memory is the
+ * point, with thousands open). A plain GET, not an upgrade, is answered 426 by the documented route.
+ */
 export function registerRealtimeRoutes(app: FastifyInstance, ctx: TandemContext, hub: RealtimeHub): void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, clientTracking: false })
+  const trustProxy = ctx.config.env === 'production'
+  const settings = { clock: ctx.clock, ttlDays: ctx.config.sessionTtlDays }
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
+      return refuse(socket, new AppError(404, 'not_found', 'no WebSocket here'))
+    }
+    socket.on('error', ignore)
+    try {
+      // Browsers do not apply CORS to WebSockets: refuse foreign origins (cross-site WebSocket hijacking).
+      const origin = req.headers.origin
+      if (origin && origin !== ctx.config.publicOrigin && origin !== ownOrigin(req, trustProxy)) {
+        return refuse(
+          socket,
+          new AppError(403, 'cross_site_request', 'requests from other sites are refused'),
+        )
+      }
+      const token = app.parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE]
+      const actor = token && token.length <= 100 ? await resolveSession(ctx.db, token, settings) : undefined
+      if (!actor) return refuse(socket, new AppError(401, 'unauthenticated', 'log in first'))
+      if (socket.destroyed) return
+      socket.off('error', ignore)
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        hub.add(actor.userId, ws)
+        ws.send(JSON.stringify({ type: 'hello', userId: actor.userId }))
+      })
+    } catch (error) {
+      ctx.log?.error({ err: error }, 'websocket upgrade failed')
+      refuse(socket, new AppError(503, 'unavailable', 'try again shortly'))
+    }
+  }
+  const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head)
+  app.server.on('upgrade', listener)
+  // Before the HTTP server closes: it waits for every connection, and upgraded ones never end by themselves.
+  app.addHook('preClose', async () => {
+    app.server.off('upgrade', listener)
+    await hub.closeSockets()
+  })
+
   app.get(
     '/ws',
     {
-      websocket: true,
-      schema: { summary: 'Realtime events for the logged-in user (WebSocket)', tags: ['realtime'] },
-      // Browsers do not apply CORS to WebSockets: refuse foreign origins here (cross-site WebSocket hijacking).
-      preValidation: async (req) => {
-        const origin = req.headers.origin
-        if (origin && origin !== ctx.config.publicOrigin && origin !== `${req.protocol}://${req.host}`) {
-          throw new AppError(403, 'cross_site_request', 'requests from other sites are refused')
-        }
-        if (!(await loadActor(ctx, req))) throw new AppError(401, 'unauthenticated', 'log in first')
+      schema: {
+        summary: 'Realtime events for the logged-in user (WebSocket upgrade; a plain GET answers 426)',
+        tags: ['realtime'],
       },
     },
-    (socket, req) => {
-      hub.add(req.actor!.userId, socket)
-      socket.send(JSON.stringify({ type: 'hello', userId: req.actor!.userId }))
+    async () => {
+      throw new AppError(426, 'upgrade_required', 'open this URL as a WebSocket', undefined, {
+        upgrade: 'websocket',
+      })
     },
+  )
+}
+
+const ignore = () => {}
+
+/** The origin this request was addressed to, as a browser on this site would send it. */
+function ownOrigin(req: IncomingMessage, trustProxy: boolean): string {
+  const first = (value: string | string[] | undefined) =>
+    (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim()
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true
+  const proto = (trustProxy && first(req.headers['x-forwarded-proto'])) || (encrypted ? 'https' : 'http')
+  const host = (trustProxy && first(req.headers['x-forwarded-host'])) || req.headers.host
+  return `${proto}://${host}`
+}
+
+/** Answers a refused upgrade in the API's error shape, then closes the connection. */
+function refuse(socket: Duplex, error: AppError): void {
+  if (socket.destroyed) return
+  const body = JSON.stringify({ error: { code: error.code, message: error.message } })
+  socket.end(
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
   )
 }

@@ -99,6 +99,29 @@ describe('realtime delivery', () => {
     assert.equal(await rejected(ana.cookie, { origin: base.replace('ws:', 'http:') }), 101)
   })
 
+  test('a plain GET is 426; an upgrade elsewhere is 404; a frame over the size limit closes only that socket', async () => {
+    const ana = await t.makeUser()
+    const plain = await t.as(ana, { method: 'GET', url: '/ws' })
+    assert.equal(plain.statusCode, 426)
+    assert.equal(plain.json().error.code, 'upgrade_required')
+    assert.equal(plain.headers.upgrade, 'websocket')
+    const elsewhere = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${base}/api/me`, { headers: { cookie: ana.cookie } })
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+      ws.on('error', () => {})
+    })
+    assert.equal(elsewhere, 404)
+
+    const big = await connect(ana.cookie)
+    const other = await connect(ana.cookie)
+    const closed = new Promise<number>((resolve) => big.ws.on('close', (code) => resolve(code)))
+    big.ws.send('x'.repeat(5000))
+    assert.equal(await closed, 1009, 'message too big')
+    other.ws.send('ping')
+    assert.equal((await other.next('pong')).type, 'pong', 'the server and the other socket live on')
+    other.ws.close()
+  })
+
   test('open sockets show in /metrics', async () => {
     const ana = await t.makeUser()
     const tab = await connect(ana.cookie)
