@@ -9,77 +9,104 @@ const TABLES = [
   'confirmed_sends',
 ]
 
+interface CellRow {
+  kind: 'cell' | 'late'
+  day: string
+  interface: string
+  surface: string
+  variant: string
+  recipient_type: string
+  arrived_day: string | null
+  sends: number
+  clicks: number
+  unique_clicks: number
+  h: number
+  p: number
+  s: number
+  u: number
+}
+
 /**
- * The per-cell rollups only (share_rollups and the late bucket), in one statement: what a report
- * reads besides the per-sender counts, rebuilt without touching those (which ingest keeps as it goes).
+ * The per-cell rollups only (share_rollups and the late bucket): what a report reads besides the
+ * per-sender counts, rebuilt without touching those (which ingest keeps as it goes).
+ *
+ * One pass: every event joined to its send (a send is its own send), grouped by the send's cell, by
+ * whether it came after the 7-day window (and then by the day it came), and, for confirmations, by send:
+ * a send's confirmations in a bucket make one group, so counting those groups counts unique clicks
+ * without a `count(distinct …)` sort. The groups (about one per confirmed send) are then summed per
+ * cell; the late bucket's unique click is the send's first late confirmation. It is a SELECT, so
+ * PostgreSQL may run it in parallel (an INSERT … SELECT never is); the few hundred rows it returns are
+ * inserted after.
  */
 async function rebuildCellRollups(trx: Db): Promise<{ rollups: number; senderRows: number }> {
   await sql`lock table events in share mode`.execute(trx)
   await sql`set local synchronous_commit = off`.execute(trx)
   await sql`set local work_mem = '256MB'`.execute(trx)
+  // The join's output is wide and cheap to pass between processes next to the hash join it splits.
+  await sql`set local parallel_setup_cost = 10`.execute(trx)
+  await sql`set local parallel_tuple_cost = 0.01`.execute(trx)
   await sql`truncate share_rollups, share_rollups_late`.execute(trx)
-  const { rows } = await sql<{ rollups: number }>`
-    with clicks as materialized (
-      select c.type, c.send_id, c.occurred_at, c.click_class,
-        (s.occurred_at at time zone 'UTC')::date as day, s.interface, s.surface, s.variant, s.recipient_type,
-        c.occurred_at - s.occurred_at > interval '7 days' as late,
-        (c.occurred_at at time zone 'UTC')::date as arrived_day
-      from events c join events s on s.type = 'recommendation.sent' and s.id = c.send_id
-      where c.type <> 'recommendation.sent'
-    ),
-    -- A send has a unique click in its window exactly when its first confirmation is in the window: no
-    -- count(distinct …), whose sort would cost more than everything else here.
-    firsts as (
-      select send_id, min(occurred_at) as first_at from events
-      where type = 'recommendation.click_confirmed' group by send_id
-    ),
-    rollups as (
+  const { rows } = await sql<CellRow>`
+    with g as materialized (
+      select (s.occurred_at at time zone 'UTC')::date as day, s.interface, s.surface, s.variant, s.recipient_type,
+        w.late,
+        case when w.late then (e.occurred_at at time zone 'UTC')::date end as arrived_day,
+        case when e.type = 'recommendation.click_confirmed' then e.send_id end as confirmed_send,
+        case when w.late and e.type = 'recommendation.click_confirmed' then e.occurred_at end as late_at,
+        count(*) filter (where e.type = 'recommendation.sent') as sends,
+        count(*) filter (where e.type = 'recommendation.click_confirmed') as clicks,
+        count(*) filter (where e.click_class = 'human') as h,
+        count(*) filter (where e.click_class = 'preview_fetch') as p,
+        count(*) filter (where e.click_class = 'scanner') as s,
+        count(*) filter (where e.click_class = 'unknown') as u
+      from events s join events e on e.send_id = s.id,
+        lateral (select e.occurred_at - s.occurred_at > interval '7 days' as late) w
+      where s.type = 'recommendation.sent'
+      group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+    )
+    select 'cell' as kind, day::text as day, interface, surface, variant, recipient_type, null as arrived_day,
+      sum(sends)::int as sends, sum(clicks)::int as clicks, count(confirmed_send)::int as unique_clicks,
+      sum(h)::int as h, sum(p)::int as p, sum(s)::int as s, sum(u)::int as u
+    from g where not late
+    group by day, interface, surface, variant, recipient_type
+    union all
+    select 'late', g.day::text, g.interface, g.surface, g.variant, g.recipient_type, g.arrived_day::text,
+      0, sum(g.clicks)::int, count(f.confirmed_send)::int, sum(g.h)::int, sum(g.p)::int, sum(g.s)::int,
+      sum(g.u)::int
+    from g
+    left join (
+      select distinct on (confirmed_send) confirmed_send, late_at from g
+      where late and confirmed_send is not null
+      order by confirmed_send, late_at
+    ) f on f.confirmed_send = g.confirmed_send and f.late_at = g.late_at
+    where g.late
+    group by g.day, g.interface, g.surface, g.variant, g.recipient_type, g.arrived_day`.execute(trx)
+  const cells = rows.filter((r) => r.kind === 'cell')
+  const late = rows.filter((r) => r.kind === 'late')
+  const col = (list: CellRow[], pick: (r: CellRow) => string | number) => list.map(pick)
+  if (cells.length > 0) {
+    await sql`
       insert into share_rollups (day, interface, surface, variant, recipient_type, sends, clicks, unique_clicks,
         clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
-      select day, interface, surface, variant, recipient_type, sum(sends), sum(clicks), sum(unique_clicks),
-        sum(h), sum(p), sum(s), sum(u)
-      from (
-        select (e.occurred_at at time zone 'UTC')::date as day, e.interface, e.surface, e.variant,
-          e.recipient_type, count(*) as sends, 0 as clicks,
-          count(*) filter (where f.first_at - e.occurred_at <= interval '7 days') as unique_clicks,
-          0 as h, 0 as p, 0 as s, 0 as u
-        from events e left join firsts f on f.send_id = e.id
-        where e.type = 'recommendation.sent'
-        group by 1, 2, 3, 4, 5
-        union all
-        select day, interface, surface, variant, recipient_type, 0,
-          count(*) filter (where type = 'recommendation.click_confirmed'), 0,
-          count(*) filter (where click_class = 'human'),
-          count(*) filter (where click_class = 'preview_fetch'),
-          count(*) filter (where click_class = 'scanner'),
-          count(*) filter (where click_class = 'unknown')
-        from clicks where not late
-        group by 1, 2, 3, 4, 5
-      ) t
-      group by 1, 2, 3, 4, 5
-      returning 1
-    ),
-    late as (
+      select * from unnest(${col(cells, (r) => r.day)}::date[], ${col(cells, (r) => r.interface)}::text[],
+        ${col(cells, (r) => r.surface)}::text[], ${col(cells, (r) => r.variant)}::text[],
+        ${col(cells, (r) => r.recipient_type)}::text[], ${col(cells, (r) => r.sends)}::int[],
+        ${col(cells, (r) => r.clicks)}::int[], ${col(cells, (r) => r.unique_clicks)}::int[],
+        ${col(cells, (r) => r.h)}::int[], ${col(cells, (r) => r.p)}::int[], ${col(cells, (r) => r.s)}::int[],
+        ${col(cells, (r) => r.u)}::int[])`.execute(trx)
+  }
+  if (late.length > 0) {
+    await sql`
       insert into share_rollups_late (day, interface, surface, variant, recipient_type, arrived_day, clicks,
         unique_clicks, clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
-      select c.day, c.interface, c.surface, c.variant, c.recipient_type, c.arrived_day,
-        count(*) filter (where c.type = 'recommendation.click_confirmed'),
-        count(*) filter (where c.type = 'recommendation.click_confirmed' and f.send_id is not null),
-        count(*) filter (where c.click_class = 'human'),
-        count(*) filter (where c.click_class = 'preview_fetch'),
-        count(*) filter (where c.click_class = 'scanner'),
-        count(*) filter (where c.click_class = 'unknown')
-      from clicks c
-      left join (
-        select distinct on (send_id) send_id, occurred_at from clicks
-        where late and type = 'recommendation.click_confirmed'
-        order by send_id, occurred_at
-      ) f on f.send_id = c.send_id and f.occurred_at = c.occurred_at and c.type = 'recommendation.click_confirmed'
-      where c.late
-      group by 1, 2, 3, 4, 5, 6
-    )
-    select count(*)::int as rollups from rollups`.execute(trx)
-  return { rollups: rows[0]?.rollups ?? 0, senderRows: 0 }
+      select * from unnest(${col(late, (r) => r.day)}::date[], ${col(late, (r) => r.interface)}::text[],
+        ${col(late, (r) => r.surface)}::text[], ${col(late, (r) => r.variant)}::text[],
+        ${col(late, (r) => r.recipient_type)}::text[], ${col(late, (r) => r.arrived_day as string)}::date[],
+        ${col(late, (r) => r.clicks)}::int[], ${col(late, (r) => r.unique_clicks)}::int[],
+        ${col(late, (r) => r.h)}::int[], ${col(late, (r) => r.p)}::int[], ${col(late, (r) => r.s)}::int[],
+        ${col(late, (r) => r.u)}::int[])`.execute(trx)
+  }
+  return { rollups: cells.length, senderRows: 0 }
 }
 
 /**
