@@ -1,4 +1,6 @@
-import { newIdempotencyKey, request } from './http.ts'
+import { accountEndpoints, path, query } from '../../../lib/web/endpoints.ts'
+import { newIdempotencyKey } from '../../../lib/web/ids.ts'
+import { request } from './http.ts'
 import type {
   BrowseRow,
   Genre,
@@ -13,25 +15,13 @@ import type {
   Watch,
 } from './types.ts'
 
-const path = (template: string, id: string) => template.replace(':id', encodeURIComponent(id))
-
-const query = (params: Record<string, string | number | undefined>) => {
-  const pairs = Object.entries(params).filter((p): p is [string, string | number] => p[1] !== undefined)
-  return pairs.length > 0 ? `?${new URLSearchParams(pairs.map(([k, v]) => [k, String(v)]))}` : ''
-}
-
 /** Where "Connect with Tandem" sends the browser; Marquee redirects on to Tandem's consent screen. */
 export function tandemConnectUrl(returnTo: string, scopes?: string[]): string {
   return `/auth/tandem/start${query({ scopes: scopes?.join(' '), returnTo })}`
 }
 
 export const api = {
-  me: () => request<{ user: Me }>('GET', '/api/me', { expectUnauthenticated: true }),
-  signUp: (body: { username: string; displayName: string; password: string }) =>
-    request<{ user: Me }>('POST', '/api/signup', { body, expectUnauthenticated: true }),
-  logIn: (body: { username: string; password: string }) =>
-    request<{ user: Me }>('POST', '/api/login', { body, expectUnauthenticated: true }),
-  logOut: () => request<void>('POST', '/api/logout', { expectUnauthenticated: true }),
+  ...accountEndpoints<Me>(request),
   updateMe: (body: { displayName?: string; shareHistoryWithFriends?: boolean }) =>
     request<{ user: Me }>('PATCH', '/api/me', { body }),
 

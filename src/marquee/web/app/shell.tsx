@@ -1,4 +1,5 @@
 import { type ReactNode, type RefObject, useEffect, useRef, useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import { BrowsePage } from '../browse/browse-page.tsx'
 import { GenrePage, GenresPage } from '../genres/genres-page.tsx'
@@ -15,7 +16,6 @@ import { closeShare, openShare, shareToResume } from '../share/share-store.ts'
 import { logOut, useSession } from '../state/session.ts'
 import { TitlePage } from '../title/title-page.tsx'
 import { GearIcon, GridIcon, HistoryIcon, HomeIcon, LogoMark, SearchIcon } from '../ui/icons.tsx'
-import { Notice } from '../ui/notice.tsx'
 
 function NotFound() {
   usePageTitle('Not found')

@@ -1,12 +1,12 @@
 import { useCallback, useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
+import { useResource } from '../../../lib/web/use-resource.ts'
 import { api } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
 import type { Genre, Title } from '../api/types.ts'
 import { TitleGrid } from '../browse/title-card.tsx'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
-import { useResource } from '../lib/use-resource.ts'
-import { Notice } from '../ui/notice.tsx'
 import { LoadError, Loading, PageHeader } from '../ui/states.tsx'
 
 export function GenresPage() {

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
 import type { Title } from '../api/types.ts'
@@ -6,7 +7,6 @@ import { TitleGrid } from '../browse/title-card.tsx'
 import { usePageTitle } from '../lib/page-title.ts'
 import { navigate, paths, useSearch } from '../lib/router.tsx'
 import { SearchIcon } from '../ui/icons.tsx'
-import { Notice } from '../ui/notice.tsx'
 
 type Results = { query: string; titles: Title[] } | null
 

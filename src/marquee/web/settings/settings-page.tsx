@@ -1,4 +1,6 @@
 import { useCallback, useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
+import { useResource } from '../../../lib/web/use-resource.ts'
 import { api, tandemConnectUrl } from '../api/endpoints.ts'
 import { ApiError, describeError } from '../api/http.ts'
 import type { TandemStatus } from '../api/types.ts'
@@ -13,9 +15,7 @@ import {
 } from '../lib/interface.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { paths } from '../lib/router.tsx'
-import { useResource } from '../lib/use-resource.ts'
 import { updateMe, useSession } from '../state/session.ts'
-import { Notice } from '../ui/notice.tsx'
 import { LoadError, Loading, PageHeader } from '../ui/states.tsx'
 import { Switch } from '../ui/switch.tsx'
 

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react'
+import { TextAreaField } from '../../../lib/web/ui/field.tsx'
 import type { Surface, Title } from '../api/types.ts'
 import { Avatar } from '../ui/avatar.tsx'
-import { TextAreaField } from '../ui/field.tsx'
 import { LinkIcon, MailIcon } from '../ui/icons.tsx'
 import { externalRecipients, type Recipient, succeeded } from './recipients.ts'
 import { ShareResults } from './share-results.tsx'

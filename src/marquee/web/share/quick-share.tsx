@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
+import { Field } from '../../../lib/web/ui/field.tsx'
 import type { Surface, Title } from '../api/types.ts'
-import { Field } from '../ui/field.tsx'
 import { type RecipientGroup, RecipientIcon } from './classic-share.tsx'
 import { externalRecipients, type Recipient, statusLabel, succeeded } from './recipients.ts'
 import { ShareResults } from './share-results.tsx'

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react'
-import { Notice } from './notice.tsx'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 
 /** What a screen shows while its data loads or when loading failed. */
 export function Loading({ label = 'Loading…' }: { label?: string }) {

@@ -1,12 +1,12 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react'
+import { Field, TextAreaField } from '../../../lib/web/ui/field.tsx'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import { ApiError, describeError } from '../api/http.ts'
 import type { NewPartner, Partner } from '../api/types.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
-import { Field, TextAreaField } from '../ui/field.tsx'
 import { BackIcon } from '../ui/icons.tsx'
-import { Notice } from '../ui/notice.tsx'
 
 type FieldName =
   | 'name'

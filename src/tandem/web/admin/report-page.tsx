@@ -1,11 +1,11 @@
 import { useCallback, useId, useMemo, useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
+import { useResource } from '../../../lib/web/use-resource.ts'
 import { fullTime, utcDay } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
-import { useResource } from '../lib/use-resource.ts'
 import { LineChart } from '../partners/line-chart.tsx'
 import { BackIcon } from '../ui/icons.tsx'
-import { Notice } from '../ui/notice.tsx'
 import { Pill } from '../ui/pill.tsx'
 import {
   type ChartDimension,

@@ -1,8 +1,8 @@
 import { useCallback } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
+import { useResource } from '../../../lib/web/use-resource.ts'
 import { fullTime, utcDay } from '../lib/format.ts'
 import { Link, paths } from '../lib/router.tsx'
-import { useResource } from '../lib/use-resource.ts'
-import { Notice } from '../ui/notice.tsx'
 import { Pill } from '../ui/pill.tsx'
 import { type ReportVersion, reportsApi } from './reports-api.ts'
 

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
 import type { DeliveryStatus, WebhookDelivery } from '../api/types.ts'
 import { fullTime } from '../lib/format.ts'
-import { Notice } from '../ui/notice.tsx'
 import { Pill, type PillTone } from '../ui/pill.tsx'
 
 const PAGE = 25

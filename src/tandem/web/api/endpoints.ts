@@ -1,3 +1,4 @@
+import { accountEndpoints, path, query } from '../../../lib/web/endpoints.ts'
 import { request } from './http.ts'
 import type {
   ActivityItem,
@@ -19,24 +20,12 @@ import type {
   WebhookDelivery,
 } from './types.ts'
 
-const path = (template: string, id: string) => template.replace(':id', encodeURIComponent(id))
-
-const query = (params: Record<string, string | number | undefined>) => {
-  const pairs = Object.entries(params).filter((p): p is [string, string | number] => p[1] !== undefined)
-  return pairs.length > 0 ? `?${new URLSearchParams(pairs.map(([k, v]) => [k, String(v)]))}` : ''
-}
-
 /** Where the browser downloads one partner's ledger (the server answers with an attachment). */
 export const ledgerDownloadUrl = (clientId: string, format: 'csv' | 'json') =>
   `${path('/api/connected-apps/:id/ledger', clientId)}?format=${format}`
 
 export const api = {
-  me: () => request<{ user: Me }>('GET', '/api/me', { expectUnauthenticated: true }),
-  signUp: (body: { username: string; displayName: string; password: string }) =>
-    request<{ user: Me }>('POST', '/api/signup', { body, expectUnauthenticated: true }),
-  logIn: (body: { username: string; password: string }) =>
-    request<{ user: Me }>('POST', '/api/login', { body, expectUnauthenticated: true }),
-  logOut: () => request<void>('POST', '/api/logout', { expectUnauthenticated: true }),
+  ...accountEndpoints<Me>(request),
   updateMe: (body: { displayName?: string; allowSuggestions?: boolean; partnerActivityEnabled?: boolean }) =>
     request<{ user: Me }>('PATCH', '/api/me', { body }),
 

@@ -1,12 +1,12 @@
 import { type FormEvent, useEffect, useState } from 'react'
+import { Field } from '../../../lib/web/ui/field.tsx'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import { ApiError, describeError } from '../api/http.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { signedIn } from '../state/session.ts'
-import { Field } from '../ui/field.tsx'
 import { LogoMark } from '../ui/icons.tsx'
-import { Notice } from '../ui/notice.tsx'
 
 interface AuthScreenProps {
   mode: 'login' | 'signup'

@@ -1,3 +1,4 @@
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import type { ConnectedApp, DisconnectedApp } from '../api/types.ts'
 import { dateOnly, plural } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
@@ -5,7 +6,6 @@ import { Link, paths } from '../lib/router.tsx'
 import { AppMark } from '../ui/app-mark.tsx'
 import { ExternalLink } from '../ui/external-link.tsx'
 import { AppsIcon } from '../ui/icons.tsx'
-import { Notice } from '../ui/notice.tsx'
 import { DeletionStatus } from './deletion-status.tsx'
 import { useConnectedApps } from './use-connected-apps.ts'
 

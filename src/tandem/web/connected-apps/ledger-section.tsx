@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api, ledgerDownloadUrl } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
 import type { LedgerEntry, LedgerVerification } from '../api/types.ts'
 import { fullTime, plural } from '../lib/format.ts'
-import { Notice } from '../ui/notice.tsx'
 
 const PAGE = 20
 

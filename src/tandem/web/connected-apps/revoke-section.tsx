@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
-import { Notice } from '../ui/notice.tsx'
 
 interface RevokeSectionProps {
   clientId: string

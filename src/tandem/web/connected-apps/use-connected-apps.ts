@@ -1,6 +1,6 @@
 import { useCallback } from 'react'
+import { useResource } from '../../../lib/web/use-resource.ts'
 import { api } from '../api/endpoints.ts'
-import { useResource } from '../lib/use-resource.ts'
 
 /** My connected and disconnected apps, as the server lists them. */
 export function useConnectedApps() {

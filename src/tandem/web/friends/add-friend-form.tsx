@@ -1,8 +1,8 @@
 import { type FormEvent, useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import { ApiError, describeError } from '../api/http.ts'
 import { changeSocial } from '../state/social.ts'
-import { Notice } from '../ui/notice.tsx'
 
 type Outcome = { tone: 'success' | 'error' | 'info'; text: string }
 

@@ -1,8 +1,8 @@
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import { useAction } from '../lib/use-action.ts'
 import { useApp } from '../state/app-state.ts'
 import { changeSocial } from '../state/social.ts'
-import { Notice } from '../ui/notice.tsx'
 import { PersonRow } from './person-row.tsx'
 
 export function BlockedSection() {

@@ -1,4 +1,5 @@
 import { useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import type { Friend } from '../api/types.ts'
 import { Link, navigate, paths } from '../lib/router.tsx'
@@ -7,7 +8,6 @@ import { useApp } from '../state/app-state.ts'
 import { upsertThread } from '../state/inbox.ts'
 import { changeSocial } from '../state/social.ts'
 import { ConfirmActions } from '../ui/confirm-actions.tsx'
-import { Notice } from '../ui/notice.tsx'
 import { PersonRow } from './person-row.tsx'
 
 type Pending = { userId: string; action: 'unfriend' | 'block' }

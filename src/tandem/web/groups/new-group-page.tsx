@@ -1,4 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react'
+import { Field } from '../../../lib/web/ui/field.tsx'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
 import { usePageTitle } from '../lib/page-title.ts'
@@ -7,8 +9,6 @@ import { useApp } from '../state/app-state.ts'
 import { upsertThread } from '../state/inbox.ts'
 import { loadSocial } from '../state/social.ts'
 import { Avatar } from '../ui/avatar.tsx'
-import { Field } from '../ui/field.tsx'
-import { Notice } from '../ui/notice.tsx'
 
 export function NewGroupPage() {
   usePageTitle('New group')

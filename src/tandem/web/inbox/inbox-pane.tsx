@@ -1,8 +1,8 @@
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { Link, paths } from '../lib/router.tsx'
 import { useApp, useMe } from '../state/app-state.ts'
 import { loadInbox, loadMoreInbox } from '../state/inbox.ts'
 import { PlusIcon } from '../ui/icons.tsx'
-import { Notice } from '../ui/notice.tsx'
 import { InboxItem } from './inbox-item.tsx'
 
 export function InboxPane({ selectedId }: { selectedId: string | null }) {

@@ -1,14 +1,14 @@
 import { useCallback } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
+import { useResource } from '../../../lib/web/use-resource.ts'
 import { api } from '../api/endpoints.ts'
 import type { ActivityItem } from '../api/types.ts'
 import { fromNow, fullTime, webUrl } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { useAction } from '../lib/use-action.ts'
-import { useResource } from '../lib/use-resource.ts'
 import { useApp, useMe } from '../state/app-state.ts'
 import { Avatar } from '../ui/avatar.tsx'
-import { Notice } from '../ui/notice.tsx'
 
 const verb = (kind: ActivityItem['kind']) => (kind === 'finished' ? 'finished' : 'is watching')
 

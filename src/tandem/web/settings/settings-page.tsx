@@ -1,12 +1,12 @@
 import { type FormEvent, useState } from 'react'
+import { Field } from '../../../lib/web/ui/field.tsx'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { useMe } from '../state/app-state.ts'
 import { logOut, updateMe } from '../state/session.ts'
-import { Field } from '../ui/field.tsx'
-import { Notice } from '../ui/notice.tsx'
 
 type Status = { tone: 'success' | 'error'; text: string } | null
 

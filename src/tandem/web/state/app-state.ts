@@ -1,8 +1,7 @@
+import type { Session } from '../../../lib/web/session.ts'
 import { createStore, useStore } from '../../../lib/web/store.ts'
 import type { Friend, FriendRequest, Me, Thread } from '../api/types.ts'
 import type { ConnectionStatus } from '../lib/realtime.ts'
-
-export type Session = { status: 'loading' } | { status: 'anonymous' } | { status: 'signed-in'; me: Me }
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error'
 
@@ -24,7 +23,7 @@ export interface SocialState {
 }
 
 export interface AppState {
-  session: Session
+  session: Session<Me>
   inbox: InboxState
   social: SocialState
   connection: ConnectionStatus

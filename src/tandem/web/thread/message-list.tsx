@@ -1,7 +1,7 @@
 import { type ReactNode, useCallback, useLayoutEffect, useRef, useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import type { Me, Message, Thread } from '../api/types.ts'
 import { dayLabel, sameDay } from '../lib/format.ts'
-import { Notice } from '../ui/notice.tsx'
 import { MessageItem } from './message-item.tsx'
 import { PendingItem } from './pending-item.tsx'
 import type { PendingMessage, ThreadMessages } from './use-thread-messages.ts'

@@ -1,10 +1,10 @@
 import { useState } from 'react'
+import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import type { Message } from '../api/types.ts'
 import { useAction } from '../lib/use-action.ts'
 import { setPartnerMuted, usePartnerMuted } from '../state/partner-mutes.ts'
 import { ConfirmActions } from '../ui/confirm-actions.tsx'
-import { Notice } from '../ui/notice.tsx'
 
 const REASONS = [
   { value: 'spam', label: 'Spam' },

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { describeError } from '../api/http.ts'
+import { describeError } from './api-client.ts'
 
 export interface Resource<T> {
   /** `loading` only before the first answer; a reload keeps the last data on screen. */

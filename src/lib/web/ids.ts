@@ -1,4 +1,4 @@
-/** A fresh idempotency key for one message; a retry of that message reuses it. */
+/** A fresh idempotency key for one request; a retry of that request reuses it. */
 export function newIdempotencyKey(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
   // randomUUID exists only in secure contexts; plain-http deployments fall back to the same format.
