@@ -10,7 +10,7 @@ import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
 import { migrations } from './migrations/index.ts'
 import { type ReportCommand, runReportCommand } from './reports/report-command.ts'
-import { publicJwks } from './tandem-link/keys.ts'
+import { ALGS, type KeyAlg, publicJwks, rotateSigningKeys, signingKeys } from './tandem-link/keys.ts'
 import {
   loadTandemRegistration,
   saveTandemRegistration,
@@ -32,6 +32,13 @@ Commands:
 
   jwks
       Print Marquee's public JWK Set (what Tandem reads at <marquee>/.well-known/jwks.json).
+
+  rotate-keys [--alg EdDSA|ES256] [--compromised]
+      Replace Marquee's signing keys (both, or the one named). The new keys are published at once and
+      sign from 15 minutes on, by when Tandem's cached copy of the JWK Set has them; the old keys sign
+      until then and stay published a day after. Running servers take the change up by themselves.
+      --compromised: the new keys sign at once and the old ones leave the JWK Set at once; Tandem may
+      refuse what the new keys sign until its copy of the set expires (at most five minutes).
 
   report --period-end YYYY-MM-DD [--dry-run] [--no-noise] [--epsilon E] [--status provisional|final]
       Release the 14-day partner report ending that day and deliver it to Tandem (signed with Marquee's
@@ -60,6 +67,7 @@ type Command =
   | { name: 'tandem-register'; clientId: string; webhookSecret: string }
   | { name: 'tandem-status' }
   | { name: 'jwks' }
+  | { name: 'rotate-keys'; algs: readonly KeyAlg[]; compromised: boolean }
   | ({ name: 'report' } & ReportCommand)
   | { name: 'help' }
 
@@ -121,6 +129,22 @@ function parseCommand(argv: string[], env: Env): Command {
         ...(status ? { status } : {}),
       }
     }
+    case 'rotate-keys': {
+      const { values, positionals } = parseArgs({
+        args,
+        options: { alg: { type: 'string' }, compromised: { type: 'boolean', default: false } },
+        allowPositionals: true,
+        strict: true,
+      })
+      if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`)
+      const alg = values.alg
+      if (alg !== undefined && !ALGS.includes(alg as KeyAlg)) throw new UsageError('--alg is EdDSA or ES256')
+      return {
+        name: 'rotate-keys',
+        algs: alg === undefined ? ALGS : [alg as KeyAlg],
+        compromised: values.compromised,
+      }
+    }
     case 'tandem-status':
     case 'jwks':
       if (args.length) throw new UsageError(`unexpected argument: ${args[0]}`)
@@ -177,6 +201,16 @@ export async function runCli(argv: string[], env: Env = process.env, io: CliIo =
       case 'jwks':
         io.out(JSON.stringify(await publicJwks(ctx), null, 2))
         return 0
+      case 'rotate-keys': {
+        await signingKeys(ctx)
+        const { retired, created, signsFrom } = await rotateSigningKeys(ctx, command)
+        io.out(
+          `New signing keys, published now, signing from ${signsFrom.toISOString()}: ${created.join(', ')}.`,
+        )
+        if (retired.length && command.compromised) io.out(`Withdrawn at once: ${retired.join(', ')}.`)
+        else if (retired.length) io.out(`Replaced, published until a day after that: ${retired.join(', ')}.`)
+        return 0
+      }
       case 'report': {
         const full: MarqueeContext = {
           ...ctx,

@@ -140,6 +140,9 @@ export interface SigningKeysTable {
   public_jwk: ColumnType<Record<string, unknown>, string, string>
   private_jwk_enc: string
   created_at: Timestamp
+  /** When it starts signing: a rotated-in key is published first. */
+  signs_from: Timestamp
+  /** When it stopped (or will stop) signing; published a day after. */
   retired_at: Timestamp | null
 }
 

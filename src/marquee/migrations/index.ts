@@ -6,6 +6,7 @@ import * as m0004 from './0004_sharing.ts'
 import * as m0005 from './0005_reports.ts'
 import * as m0006 from './0006_report_delivery.ts'
 import * as m0007 from './0007_sender_day_totals.ts'
+import * as m0008 from './0008_signing_key_schedule.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
@@ -15,4 +16,5 @@ export const migrations: Migrations = {
   '0005_reports': m0005,
   '0006_report_delivery': m0006,
   '0007_sender_day_totals': m0007,
+  '0008_signing_key_schedule': m0008,
 }

@@ -9,7 +9,7 @@ import { registerTandemLinkRoutes } from './tandem-link.routes.ts'
 
 export { createMarqueeClient } from './client-credentials.ts'
 export type { ForgetListener, TandemLinkOptions } from './connections.ts'
-export { publicJwks, signingKeys, signJws } from './keys.ts'
+export { publicJwks, rotateSigningKeys, signingKeys, signJws } from './keys.ts'
 export { loadTandemRegistration, saveTandemRegistration, type TandemRegistration } from './registration.ts'
 
 /**
