@@ -260,6 +260,18 @@ export const partnerSend: Workload = {
           `${partnerRuns.map((r, i) => (rate(r) / rate(firstPartyRuns[i]!)).toFixed(2)).join(', ')}.`,
       ],
       notes: [
+        'What this compares: the same message, sent by a partner for a user and by the user themselves. The ' +
+          'partner send does more, in one transaction: after the guard (its token, grant and agreement checks ' +
+          'cached for at most 1 s) and the rate limit (in memory), the Idempotency-Key claim, which also takes ' +
+          "the sender's advisory lock; one read for the sender's sends today, the partner's name and every " +
+          "recipient's checks (friend, block, mute, partner messages received today, their thread); the message " +
+          'with its shim link; the send rows with the realtime event and the ledger locks; then the ledger ' +
+          "entries of sender and recipient (hash-chained) with the day's count and the stored answer. Five " +
+          'statements between BEGIN and COMMIT, against four for the first-party send (thread and membership, ' +
+          'members and blocks, the message, the realtime event), after one to look its session up. The ' +
+          "day's count per partner and context is " +
+          'split over 16 rows by sender, summed by its readers, so concurrent senders rarely wait on one row lock ' +
+          'until they commit.',
         'Users connect to the partner from a browser already signed in to Tandem (its session cookie), so the ' +
           'authorization skips the password form, which allows 10 sign-ins a minute per address.',
         'A round is a fixed number of calls, not a fixed time, so that the daily caps are never reached; its rate ' +

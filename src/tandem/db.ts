@@ -281,6 +281,8 @@ export interface PartnerDailyCountsTable {
   interface: string
   surface: string
   variant: string
+  /** Sends spread over shards (summed by readers); clicks are counted on shard 0. */
+  shard: Generated<number>
   sends: Generated<number>
   clicks: Generated<number>
   unique_clicks: Generated<number>

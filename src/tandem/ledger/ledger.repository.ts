@@ -66,15 +66,16 @@ export interface LedgerRow {
 /**
  * Inserts rows (in order) in one statement. With `expectedHeads`, only if every named user's newest
  * entry is still the one given (seq 0 and `genesis` for none): else nothing is inserted and the answer
- * is empty, for the caller to read the heads and try again. `alongside`, a data-modifying statement
- * of the caller's effect, runs in the same statement either way (as a CTE).
+ * is empty, for the caller to read the heads and try again. `alongside`, data-modifying statements
+ * of the caller's effect, run in the same statement either way (as CTEs).
  */
 export async function insertLedgerEntries(
   trx: Db,
   rows: readonly LedgerRow[],
   expected?: { heads: ReadonlyMap<string, { seq: number; hash: string }>; genesis: string },
-  alongside?: RawBuilder<unknown>,
+  alongside?: RawBuilder<unknown> | readonly RawBuilder<unknown>[],
 ): Promise<Selectable<LedgerEntriesTable>[]> {
+  const effects = alongside === undefined ? [] : Array.isArray(alongside) ? alongside : [alongside]
   const values = sql.join(
     rows.map(
       (r, i) =>
@@ -95,7 +96,7 @@ export async function insertLedgerEntries(
     )`
   }
   const result = await sql<Selectable<LedgerEntriesTable> & { ord?: number }>`
-    ${alongside ? sql`with alongside as (${alongside})` : sql``}
+    ${effects.length > 0 ? sql`with ${sql.join(effects.map((effect, i) => sql`${sql.raw(`alongside_${i}`)} as (${effect})`))}` : sql``}
     insert into ledger_entries
       (user_id, seq, client_id, scope, action, object_count, purpose, details, created_at, prev_hash, hash)
     select user_id, seq, client_id, scope, action, object_count, purpose, details, created_at, prev_hash, hash

@@ -200,7 +200,7 @@ export async function appendLedgerEntries(
   trx: Db,
   clock: Clock,
   entries: readonly LedgerEntryDraft[],
-  options: { locked?: boolean; alongside?: RawBuilder<unknown> } = {},
+  options: { locked?: boolean; alongside?: RawBuilder<unknown> | readonly RawBuilder<unknown>[] } = {},
 ): Promise<LedgerEntry[]> {
   if (!trx.isTransaction) {
     throw new Error('ledger entries are appended inside the transaction of the effect they record')

@@ -1,9 +1,5 @@
-import { type Insertable, sql } from 'kysely'
-import type { Db, LinksTable } from '../db.ts'
-
-export async function insertLinks(db: Db, links: Insertable<LinksTable>[]): Promise<void> {
-  await db.insertInto('links').values(links).execute()
-}
+import { sql } from 'kysely'
+import type { Db } from '../db.ts'
 
 export async function findLinkTarget(db: Db, id: string): Promise<string | undefined> {
   const row = await db.selectFrom('links').select('url').where('id', '=', id).executeTakeFirst()

@@ -1,7 +1,6 @@
 import { AppError } from '../../lib/errors.ts'
 import { randomToken } from '../../lib/ids.ts'
-import type { Db, MessageLink } from '../db.ts'
-import { insertLinks } from './links.repository.ts'
+import type { MessageLink } from '../db.ts'
 
 // 18 random bytes: 144 bits, above the 128 the shim promises (SECURITY.md row 42).
 const LINK_ID_BYTES = 18
@@ -33,29 +32,12 @@ export function findUrls(text: string): string[] {
   return found
 }
 
-/** Gives each URL a fresh shim id; refuses anything but http(s). Saved with `saveLinks` once the message exists. */
+/** Gives each URL a fresh shim id; refuses anything but http(s). Saved with the message (appendMessageRow). */
 export function planLinks(urls: string[]): MessageLink[] {
   return urls.map((url) => {
     if (!safeHttpUrl(url)) throw new AppError(400, 'invalid_url', 'links must be http or https URLs')
     return { id: randomToken(LINK_ID_BYTES), url }
   })
-}
-
-export async function saveLinks(
-  db: Db,
-  links: MessageLink[],
-  owner: { messageId: string; viaClientId: string | null; now: Date },
-): Promise<void> {
-  if (links.length === 0) return
-  await insertLinks(
-    db,
-    links.map((l) => ({
-      ...l,
-      message_id: owner.messageId,
-      via_client_id: owner.viaClientId,
-      created_at: owner.now,
-    })),
-  )
 }
 
 export const shimHref = (origin: string, linkId: string): string => `${origin}/l/${linkId}`

@@ -61,6 +61,7 @@ export async function countPartnerClicks(trx: Db, rows: ClickRow[]) {
     if (firstNow) cell.unique++
     cells.set(key, cell)
   }
+  // Clicks are counted on shard 0 of the day's row; sends spread over the shards (see recommendations.service.ts).
   for (const cell of cells.values()) {
     await trx
       .insertInto('partner_daily_counts')
@@ -74,7 +75,7 @@ export async function countPartnerClicks(trx: Db, rows: ClickRow[]) {
         unique_clicks: cell.unique,
       })
       .onConflict((oc) =>
-        oc.columns(['client_id', 'day', 'interface', 'surface', 'variant']).doUpdateSet((eb) => ({
+        oc.columns(['client_id', 'day', 'interface', 'surface', 'variant', 'shard']).doUpdateSet((eb) => ({
           clicks: eb('partner_daily_counts.clicks', '+', cell.clicks),
           unique_clicks: eb('partner_daily_counts.unique_clicks', '+', cell.unique),
         })),

@@ -25,7 +25,7 @@ export async function once<T>(
   trx: Db,
   clock: Clock,
   id: { ownerId: string; scope: string; key: string; requestHash: string },
-  effect: () => Promise<{ status: number; body: T }>,
+  effect: () => Promise<{ status: number; body: T; stored?: boolean }>,
   options: { lock?: string } = {},
 ): Promise<StoredResponse<T>> {
   const now = clock.now()
@@ -72,15 +72,21 @@ export async function once<T>(
     }
     return { status: stored.status, body: stored.response as T, replayed: true }
   }
-  const result = await effect()
-  await trx
-    .updateTable('idempotency_keys')
-    .set({ status: result.status, response: JSON.stringify(result.body) })
-    .where('user_id', '=', id.ownerId)
-    .where('scope', '=', id.scope)
-    .where('key', '=', id.key)
-    .execute()
+  const { stored, ...result } = await effect()
+  if (!stored) await storeResponse(id, result).execute(trx)
   return { ...result, replayed: false }
+}
+
+/**
+ * The statement that stores a claimed key's answer. An effect may run it inside one of its own
+ * statements (as a CTE) to spare a round trip, and then answer with `stored: true`.
+ */
+export function storeResponse<T>(
+  id: { ownerId: string; scope: string; key: string },
+  result: { status: number; body: T },
+) {
+  return sql`update idempotency_keys set status = ${result.status}, response = ${JSON.stringify(result.body)}::jsonb
+    where user_id = ${id.ownerId}::uuid and scope = ${id.scope} and key = ${id.key}`
 }
 
 /** Keys are kept a day, as Stripe does; older ones may be reused. */

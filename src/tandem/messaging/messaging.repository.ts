@@ -175,8 +175,8 @@ export async function selectMembersWithBlocks(db: Db, threadId: string, viewerId
 }
 
 /**
- * Takes the next sequence number, inserts the message and (for a first-party sender) moves the
- * sender's read marker, in one statement. The thread row's lock orders concurrent sends.
+ * Takes the next sequence number, inserts the message and its shim links and (for a first-party
+ * sender) moves the sender's read marker, in one statement. The thread row's lock orders concurrent sends.
  */
 export async function appendMessageRow(
   db: Db,
@@ -188,11 +188,22 @@ export async function appendMessageRow(
     body: string
     card: TitleCard | null
     links: MessageLink[]
+    /** The shim links to save with the message: the card's and the text's. */
+    shimLinks: MessageLink[]
     viaClientId: string | null
     now: Date
     markRead: boolean
   },
 ): Promise<Message> {
+  const saved =
+    message.shimLinks.length === 0
+      ? sql``
+      : sql`, saved as (
+      insert into links (id, url, message_id, via_client_id, created_at)
+      select l.id, l.url, inserted.id, inserted.via_client_id, inserted.created_at
+      from unnest(${message.shimLinks.map((l) => l.id)}::text[], ${message.shimLinks.map((l) => l.url)}::text[])
+        as l(id, url), inserted
+    )`
   const result = await sql<Message>`
     with next as (
       update threads set last_seq = last_seq + 1, last_message_at = ${message.now}
@@ -207,7 +218,7 @@ export async function appendMessageRow(
     ), read as (
       update thread_members set last_read_seq = greatest(last_read_seq, (select seq from inserted))
       where thread_id = ${message.threadId} and user_id = ${message.senderId} and ${message.markRead}
-    )
+    )${saved}
     select * from inserted`.execute(db)
   return result.rows[0]!
 }

@@ -3,8 +3,8 @@ import { AppError, notFound } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { findUserById, findUserByUsername } from '../accounts/accounts.repository.ts'
 import type { Db, Thread, TitleCard } from '../db.ts'
-import { findUrls, planLinks, saveLinks } from '../links/links.service.ts'
-import { publishEvent } from '../realtime/events.ts'
+import { findUrls, planLinks } from '../links/links.service.ts'
+import { publishEvent, type RealtimeEvent } from '../realtime/events.ts'
 import { areFriends } from '../social/social.service.ts'
 import { once, requestHash, type StoredResponse } from './idempotency.ts'
 import { messagingPolicy } from './messaging.policy.ts'
@@ -231,6 +231,23 @@ export async function appendMessage(
   input: SendInput,
   memberIds?: string[],
 ) {
+  const { message, event } = await writeMessage(db, deps, viewer, thread, input, memberIds)
+  await publishEvent(db, event)
+  return { status: 201, body: { message } }
+}
+
+/**
+ * appendMessage without the realtime event: the caller publishes `event` in one of its own statements
+ * of the same transaction (eventNotification), to spare a round trip.
+ */
+export async function writeMessage(
+  db: Db,
+  deps: MessagingDeps,
+  viewer: Viewer,
+  thread: Pick<Thread, 'id'>,
+  input: SendInput,
+  memberIds?: string[],
+): Promise<{ message: PresentedMessage; event: RealtimeEvent }> {
   const now = deps.clock.now()
   const cardLinks = input.card ? planLinks([input.card.url]) : []
   const textLinks = planLinks(findUrls(input.text))
@@ -245,6 +262,7 @@ export async function appendMessage(
     : null
   const messageId = newId()
   const viaClientId = input.via?.clientId ?? null
+  // The message and its shim links are written in one statement.
   const row = await appendMessageRow(db, {
     id: messageId,
     threadId: thread.id,
@@ -253,12 +271,12 @@ export async function appendMessage(
     body: input.text,
     card,
     links: textLinks,
+    shimLinks: [...cardLinks, ...textLinks],
     viaClientId,
     now,
     // A first-party sender has read everything up to their own message; a partner send marks nothing read.
     markRead: !input.via,
   })
-  await saveLinks(db, [...cardLinks, ...textLinks], { messageId, viaClientId, now })
   const sender =
     viewer.username !== undefined && viewer.displayName !== undefined
       ? { username: viewer.username, display_name: viewer.displayName }
@@ -267,14 +285,14 @@ export async function appendMessage(
     { ...row, sender_username: sender?.username ?? '', sender_display_name: sender?.display_name ?? '' },
     deps.origin,
   )
-  await publishEvent(db, {
+  const event: RealtimeEvent = {
     type: 'message.created',
     to: memberIds ?? (await selectMemberIds(db, thread.id)),
     threadId: thread.id,
     messageId,
     message,
-  })
-  return { status: 201, body: { message } }
+  }
+  return { message, event }
 }
 
 export async function markRead(db: Db, viewer: Viewer, threadId: string, seq?: number) {

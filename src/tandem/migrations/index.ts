@@ -5,6 +5,7 @@ import * as m0003 from './0003_partner_apis.ts'
 import * as m0004 from './0004_partner_reports.ts'
 import * as m0005 from './0005_click_counts.ts'
 import * as m0006 from './0006_report_reconciliation.ts'
+import * as m0007 from './0007_daily_count_shards.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
@@ -13,4 +14,5 @@ export const migrations: Migrations = {
   '0004_partner_reports': m0004,
   '0005_click_counts': m0005,
   '0006_report_reconciliation': m0006,
+  '0007_daily_count_shards': m0007,
 }

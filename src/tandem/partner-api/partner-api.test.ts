@@ -601,6 +601,41 @@ describe('Tandem counts', () => {
       .execute()
     assert.ok(clicked.every((x) => x.first_clicked_at !== null))
   })
+  test("parallel sends of many senders count exactly: the day's cell is the sum of its shards", async () => {
+    const p = await registerTestPartner(db, clock.now())
+    const c = await partnerClient(origin, p)
+    const pairs = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const s = await connect(ALL, p, c)
+        const f = await appUser(p)
+        await befriend(s.user, f)
+        return { s, f }
+      }),
+    )
+    const context = { interface: 'mobile', surface: 'browse_row', variant: 'shards' }
+    const answers = await Promise.all(
+      pairs.flatMap(({ s, f }) => [1, 2].map(() => recommend(s.bearer, [f.appId], { context }))),
+    )
+    assert.deepEqual(
+      answers.map((a) => [a.status, (a.body as Sends).sends[0]!.status]),
+      answers.map(() => [201, 'sent']),
+    )
+    const rows = await db
+      .selectFrom('partner_daily_counts')
+      .select(['shard', 'sends'])
+      .where('client_id', '=', p.clientId)
+      .execute()
+    // Eight senders spread over the shards (all eight on one shard is a 1 in 16^7 chance).
+    assert.ok(rows.length > 1, 'the sends are spread over shards')
+    const admin = await makeTestUser(db)
+    await db.updateTable('users').set({ is_admin: true }).where('id', '=', admin.id).execute()
+    const day = clock.now().toISOString().slice(0, 10)
+    const res = await firstParty(await login(admin), `/api/admin/partners/${p.clientId}/daily-counts`)
+    assert.equal(res.status, 200)
+    assert.deepEqual(await res.json(), {
+      counts: [{ day, ...context, sends: 16, clicks: 0, uniqueClicks: 0 }],
+    })
+  })
 })
 
 describe('policy matrix and crawl', () => {

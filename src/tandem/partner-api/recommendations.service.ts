@@ -5,8 +5,9 @@ import type { Db, Thread } from '../db.ts'
 import { ledgerLocksFragment } from '../ledger/ledger.repository.ts'
 import { appendLedgerEntries, type LedgerEntryDraft, ledgerUsers } from '../ledger/ledger.service.ts'
 import { shimLinkId } from '../links/links.service.ts'
-import { once, requestHash } from '../messaging/idempotency.ts'
-import { appendMessage, type MessagingDeps, openDirectThread } from '../messaging/messaging.service.ts'
+import { once, requestHash, storeResponse } from '../messaging/idempotency.ts'
+import { type MessagingDeps, openDirectThread, writeMessage } from '../messaging/messaging.service.ts'
+import { eventNotification, type RealtimeEvent } from '../realtime/events.ts'
 import { hashHandle } from './friends.service.ts'
 import { type PartnerApiLimits, secondsToUtcMidnight, utcDay } from './limits.ts'
 import { HANDLE_PATTERN, type RecommendationInput } from './partner-api.schemas.ts'
@@ -56,58 +57,59 @@ function candidateChecks(caller: SendsCaller, day: string) {
     ) as thread_id`
 }
 
-/**
- * Resolves a recipient to a friend of the sender who may receive a partner message now (privacy rule
- * 5), or undefined; a handle is consumed by the attempt. One statement for an app-scoped id, two for a handle.
- */
-async function resolveRecipient(
-  trx: Db,
-  now: Date,
-  day: string,
+type Recipient = {
+  userId: string
+  kind: 'app_friend' | 'suggestion'
+  deliver: boolean
+  received: number
+  threadId: string | null
+}
+
+/** A candidate who may receive a partner message now (privacy rule 5), or undefined. */
+function eligible(
   caller: SendsCaller,
-  recipient: string,
+  kind: Recipient['kind'],
+  candidate: Candidate | undefined,
   recipientCap: number,
-) {
-  let kind: 'app_friend' | 'suggestion'
-  let candidate: Candidate | undefined
-  if (HANDLE_PATTERN.test(recipient)) {
-    kind = 'suggestion'
-    const used = await trx
-      .updateTable('suggestion_handles')
-      .set({ used_at: now })
-      .where('handle_hash', '=', hashHandle(recipient))
-      .where('client_id', '=', caller.clientId)
-      .where('issued_for', '=', caller.userId)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning('friend_id')
-      .executeTakeFirst()
-    if (!used) return undefined
-    const found = await sql<Candidate>`
-      select r.user_id, ${candidateChecks(caller, day)}
-      from (select ${used.friend_id}::uuid as user_id) r`.execute(trx)
-    candidate = found.rows[0]
-  } else {
-    kind = 'app_friend'
-    // An app friend is known by its app-scoped id and still has a live grant for this partner.
-    const found = await sql<Candidate>`
-      select r.user_id, ${candidateChecks(caller, day)}
-      from (
-        select a.user_id from app_subjects a
-        where a.client_id = ${caller.clientId} and a.sub = ${recipient}
-          and exists (
-            select 1 from partner_grants g
-            where g.user_id = a.user_id and g.client_id = a.client_id and g.revoked_at is null
-          )
-        limit 1
-      ) r`.execute(trx)
-    candidate = found.rows[0]
-  }
+): Recipient | undefined {
   if (!candidate || candidate.user_id === caller.userId || !candidate.friends) return undefined
   const received = Number(candidate.received)
   const deliver = !candidate.blocked && !candidate.muted && received < recipientCap
   return { userId: candidate.user_id, kind, deliver, received, threadId: candidate.thread_id }
 }
+
+/**
+ * Resolves a suggestion handle to a friend of the sender who may receive a partner message now, or
+ * undefined; the handle is consumed by the attempt. Two statements.
+ */
+async function resolveHandle(
+  trx: Db,
+  now: Date,
+  day: string,
+  caller: SendsCaller,
+  handle: string,
+  recipientCap: number,
+) {
+  const used = await trx
+    .updateTable('suggestion_handles')
+    .set({ used_at: now })
+    .where('handle_hash', '=', hashHandle(handle))
+    .where('client_id', '=', caller.clientId)
+    .where('issued_for', '=', caller.userId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning('friend_id')
+    .executeTakeFirst()
+  if (!used) return undefined
+  const found = await sql<Candidate>`
+    select r.user_id, ${candidateChecks(caller, day)}
+    from (select ${used.friend_id}::uuid as user_id) r`.execute(trx)
+  return eligible(caller, 'suggestion', found.rows[0], recipientCap)
+}
+
+/** Which of the sender's partner sends land on which shard of the day's count row. */
+const COUNT_SHARDS = 16
+const countShard = (userId: string) => Number.parseInt(userId.slice(-4), 16) % COUNT_SHARDS
 
 /**
  * The Inbox API's one capability: a title card from the sender to each friend named, in their
@@ -127,17 +129,43 @@ export async function sendRecommendations(
     // One sender's sends are counted and written one call at a time, so the daily cap holds: the lock
     // is taken before the count, by the Idempotency-Key claim when there is one.
     const lock = `partner_send:${caller.userId}`
+    const idempotency = idempotencyKey
+      ? { ownerId: caller.userId, scope: `partner:${caller.clientId}:recommendations`, key: idempotencyKey }
+      : undefined
     const effect = async () => {
       const now = clock.now()
       const day = utcDay(now)
-      // The sender's sends today, the partner's name and the sender's, in one statement.
+      // App friends are known by their app-scoped id (and still have a live grant for this partner); they
+      // are resolved with the sender's sends today, the partner's name and the sender's, in one statement.
+      const subs = [...new Set(input.recipients.filter((r) => !HANDLE_PATTERN.test(r)))]
       const prelude = (
-        await sql<{ sent: string | number; app_name: string; username: string; display_name: string }>`
+        await sql<{
+          sent: string | number
+          app_name: string
+          username: string
+          display_name: string
+          candidates: (Candidate & { sub: string })[] | string
+        }>`
           select
             (select count(*) from partner_sends
               where client_id = ${caller.clientId} and sender_id = ${caller.userId} and day = ${day}) as sent,
             (select name from partner_apps where client_id = ${caller.clientId}) as app_name,
-            u.username, u.display_name
+            u.username, u.display_name,
+            (
+              select coalesce(json_agg(c), '[]'::json) from (
+                select q.sub, r.user_id, ${candidateChecks(caller, day)}
+                from unnest(${subs}::text[]) as q(sub)
+                join lateral (
+                  select a.user_id from app_subjects a
+                  where a.client_id = ${caller.clientId} and a.sub = q.sub
+                    and exists (
+                      select 1 from partner_grants g
+                      where g.user_id = a.user_id and g.client_id = a.client_id and g.revoked_at is null
+                    )
+                  limit 1
+                ) r on true
+              ) c
+            ) as candidates
           from users u where u.id = ${caller.userId}`.execute(trx)
       ).rows[0]
       if (!prelude || prelude.app_name === null) {
@@ -153,6 +181,12 @@ export async function sendRecommendations(
           { 'retry-after': String(secondsToUtcMidnight(now)) },
         )
       }
+      const candidates = new Map(
+        (typeof prelude.candidates === 'string'
+          ? (JSON.parse(prelude.candidates) as (Candidate & { sub: string })[])
+          : prelude.candidates
+        ).map((c) => [c.sub, c]),
+      )
       const app = { name: prelude.app_name }
       const sender = { userId: caller.userId, username: prelude.username, displayName: prelude.display_name }
       const sends: RecommendationResult['sends'] = []
@@ -165,14 +199,17 @@ export async function sendRecommendations(
         messageId: string
         linkId: string | null
       }[] = []
+      const events: RealtimeEvent[] = []
       const receivedNow = new Map<string, number>()
       const recipientRoom = (friend: { received: number }) => limits.recipientDailyCap - friend.received
       for (const recipient of input.recipients) {
         // Past the sender's cap nothing is resolved, so no handle is spent on a send that cannot happen.
         const friend =
-          remaining > 0
-            ? await resolveRecipient(trx, now, day, caller, recipient, limits.recipientDailyCap)
-            : undefined
+          remaining <= 0
+            ? undefined
+            : HANDLE_PATTERN.test(recipient)
+              ? await resolveHandle(trx, now, day, caller, recipient, limits.recipientDailyCap)
+              : eligible(caller, 'app_friend', candidates.get(recipient), limits.recipientDailyCap)
         if (!friend?.deliver || (receivedNow.get(friend.userId) ?? 0) >= recipientRoom(friend)) {
           sends.push({ id: newId(), recipient, status: 'not_delivered' })
           continue
@@ -180,7 +217,8 @@ export async function sendRecommendations(
         const thread: Pick<Thread, 'id'> = friend.threadId
           ? { id: friend.threadId }
           : (await openDirectThread(trx, clock, caller.userId, friend.userId)).thread
-        const { body } = await appendMessage(
+        // Published with the sends below, in the same transaction.
+        const { message, event } = await writeMessage(
           trx,
           deps,
           sender,
@@ -193,13 +231,14 @@ export async function sendRecommendations(
           },
           [caller.userId, friend.userId],
         )
+        events.push(event)
         const sendId = newId()
         written.push({
           id: sendId,
           recipientId: friend.userId,
           kind: friend.kind,
-          messageId: body.message.id,
-          linkId: body.message.card ? shimLinkId(body.message.card.href) : null,
+          messageId: message.id,
+          linkId: message.card ? shimLinkId(message.card.href) : null,
         })
         receivedNow.set(friend.userId, (receivedNow.get(friend.userId) ?? 0) + 1)
         remaining--
@@ -224,10 +263,13 @@ export async function sendRecommendations(
         purpose: 'send the recommendations the user chose',
         details: { titleId: input.title.id, recipients: input.recipients.length, accepted },
       })
+      const result = { status: 201, body: { sends } }
+      // The answer stored for the Idempotency-Key rides on the ledger insert, the effect's last statement.
+      const stored = idempotency ? [storeResponse(idempotency, result)] : []
       if (accepted > 0) {
-        // The sends and the ledger locks of everyone the entries name, in one statement; the day's count
-        // (one row every sender of the day updates) rides on the ledger insert, the effect's last
-        // statement, so its row lock is held for as short a time as it can be.
+        // The sends, the messages' realtime events and the ledger locks of everyone the entries name, in
+        // one statement; the day's count (a row that other senders of the day may share) rides on the
+        // ledger insert, the effect's last statement, so its row lock is held for as short a time as it can be.
         await sql`
           with sends as (
             insert into partner_sends (id, client_id, sender_id, recipient_id, recipient_kind, message_id, link_id,
@@ -238,35 +280,34 @@ export async function sendRecommendations(
             from unnest(${written.map((w) => w.id)}::uuid[], ${written.map((w) => w.recipientId)}::uuid[],
               ${written.map((w) => w.kind)}::text[], ${written.map((w) => w.messageId)}::uuid[],
               ${written.map((w) => w.linkId)}::text[]) as w(id, recipient_id, kind, message_id, link_id)
-          )
-          ${ledgerLocksFragment(ledgerUsers(ledger))}`.execute(trx)
+          ),
+          notified as (select ${sql.join(events.map(eventNotification))})
+          select locks.* from (${ledgerLocksFragment(ledgerUsers(ledger))}) locks, notified`.execute(trx)
         await appendLedgerEntries(trx, clock, ledger, {
           locked: true,
-          alongside: sql`
-            insert into partner_daily_counts (client_id, day, interface, surface, variant, sends)
+          alongside: [
+            sql`
+            insert into partner_daily_counts (client_id, day, interface, surface, variant, shard, sends)
             values (${caller.clientId}, ${day}::date, ${input.context.interface}, ${input.context.surface},
-              ${input.context.variant}, ${accepted}::int)
-            on conflict (client_id, day, interface, surface, variant)
+              ${input.context.variant}, ${countShard(caller.userId)}::smallint, ${accepted}::int)
+            on conflict (client_id, day, interface, surface, variant, shard)
               do update set sends = partner_daily_counts.sends + excluded.sends`,
+            ...stored,
+          ],
         })
       } else {
-        await appendLedgerEntries(trx, clock, ledger)
+        await appendLedgerEntries(trx, clock, ledger, { alongside: stored })
       }
-      return { status: 201, body: { sends } }
+      return { ...result, stored: idempotency !== undefined }
     }
-    if (!idempotencyKey) {
+    if (!idempotency) {
       await sql`select pg_advisory_xact_lock(hashtext(${lock}))`.execute(trx)
       return { ...(await effect()), replayed: false }
     }
     return once<RecommendationResult>(
       trx,
       clock,
-      {
-        ownerId: caller.userId,
-        scope: `partner:${caller.clientId}:recommendations`,
-        key: idempotencyKey,
-        requestHash: requestHash(input),
-      },
+      { ...idempotency!, requestHash: requestHash(input) },
       effect,
       { lock },
     )
