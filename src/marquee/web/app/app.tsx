@@ -1,5 +1,6 @@
 import { useEffect } from 'react'
-import { AuthScreen } from '../auth/auth-screen.tsx'
+import { AuthScreen } from '../../../lib/web/ui/auth-screen.tsx'
+import { authProduct } from '../auth/auth-product.tsx'
 import { navigate, nextPath, paths, useRoute } from '../lib/router.tsx'
 import { useSession } from '../state/session.ts'
 import { Shell } from './shell.tsx'
@@ -22,7 +23,7 @@ export function App() {
     )
   }
   if (session.status === 'anonymous')
-    return <AuthScreen mode={route.name === 'signup' ? 'signup' : 'login'} />
+    return <AuthScreen mode={route.name === 'signup' ? 'signup' : 'login'} product={authProduct} />
   if (onAuthPage) return null
   return <Shell route={route} />
 }

@@ -1,5 +1,6 @@
 import { useEffect } from 'react'
-import { AuthScreen } from '../auth/auth-screen.tsx'
+import { AuthScreen } from '../../../lib/web/ui/auth-screen.tsx'
+import { authProduct } from '../auth/auth-product.tsx'
 import { navigate, paths, useRoute } from '../lib/router.tsx'
 import { PublicPartnerPage } from '../partners/public-partner-page.tsx'
 import { totalUnread, useApp } from '../state/app-state.ts'
@@ -36,7 +37,7 @@ export function App() {
     )
   }
   if (session.status === 'anonymous')
-    return <AuthScreen mode={route.name === 'signup' ? 'signup' : 'login'} />
+    return <AuthScreen mode={route.name === 'signup' ? 'signup' : 'login'} product={authProduct} />
   if (onAuthPage) return null
   return <Shell route={route} />
 }

@@ -1,18 +1,30 @@
-import { type FormEvent, useEffect, useState } from 'react'
-import { Field } from '../../../lib/web/ui/field.tsx'
-import { Notice } from '../../../lib/web/ui/notice.tsx'
-import { api } from '../api/endpoints.ts'
-import { ApiError, describeError } from '../api/http.ts'
-import { usePageTitle } from '../lib/page-title.ts'
-import { Link, paths } from '../lib/router.tsx'
-import { signedIn } from '../state/session.ts'
-import { LogoMark } from '../ui/icons.tsx'
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react'
+import { ApiError, describeError } from '../api-client.ts'
+import { Link, nextPath, useSearch } from '../router.tsx'
+import { Field } from './field.tsx'
+import { Notice } from './notice.tsx'
 
-interface AuthScreenProps {
-  mode: 'login' | 'signup'
+export type AuthMode = 'login' | 'signup'
+
+/** What differs between the products' sign-in screens: their name, mark, words and account calls. */
+export interface AuthProduct<Me> {
+  name: string
+  logo: ReactNode
+  signupHeading: string
+  signupLead: string
+  loginLead: string
+  usernameHint: string
+  paths: { login: string; signup: string }
+  api: {
+    logIn(body: { username: string; password: string }): Promise<{ user: Me }>
+    signUp(body: { username: string; displayName: string; password: string }): Promise<{ user: Me }>
+  }
+  signedIn(me: Me): void
+  /** The client's hook that names the screen in the tab title. */
+  usePageTitle(title: string): void
 }
 
-function messageFor(error: unknown, mode: AuthScreenProps['mode']): string {
+function messageFor(error: unknown, mode: AuthMode): string {
   if (error instanceof ApiError) {
     if (error.code === 'invalid_credentials') return 'That username and password do not match.'
     if (error.code === 'rate_limited') return 'Too many attempts. Wait a minute and try again.'
@@ -23,7 +35,8 @@ function messageFor(error: unknown, mode: AuthScreenProps['mode']): string {
   return describeError(error)
 }
 
-export function AuthScreen({ mode }: AuthScreenProps) {
+/** Log in or sign up; switching between the two keeps a `?next=` page to go on to. */
+export function AuthScreen<Me>({ mode, product }: { mode: AuthMode; product: AuthProduct<Me> }) {
   const [username, setUsername] = useState('')
   const [displayName, setDisplayName] = useState('')
   const [password, setPassword] = useState('')
@@ -31,8 +44,10 @@ export function AuthScreen({ mode }: AuthScreenProps) {
   const [error, setError] = useState<string | null>(null)
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({})
   const signup = mode === 'signup'
+  const next = nextPath(useSearch())
 
-  usePageTitle(signup ? 'Sign up' : 'Log in')
+  product.usePageTitle(signup ? 'Sign up' : 'Log in')
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: switching between log in and sign up starts clean
   useEffect(() => {
     setError(null)
@@ -46,9 +61,9 @@ export function AuthScreen({ mode }: AuthScreenProps) {
     setFieldErrors({})
     try {
       const { user } = signup
-        ? await api.signUp({ username: username.trim(), displayName: displayName.trim(), password })
-        : await api.logIn({ username: username.trim(), password })
-      signedIn(user)
+        ? await product.api.signUp({ username: username.trim(), displayName: displayName.trim(), password })
+        : await product.api.logIn({ username: username.trim(), password })
+      product.signedIn(user)
     } catch (failure) {
       setError(messageFor(failure, mode))
       if (failure instanceof ApiError) setFieldErrors(failure.fieldErrors)
@@ -56,17 +71,16 @@ export function AuthScreen({ mode }: AuthScreenProps) {
     }
   }
 
+  const switchTo = signup ? product.paths.login : product.paths.signup
   return (
     <main className="auth" id="main">
       <div className="auth-card">
         <div className="auth-brand">
-          <LogoMark width={40} height={40} />
-          <span>Tandem</span>
+          {product.logo}
+          <span>{product.name}</span>
         </div>
-        <h1>{signup ? 'Create your account' : 'Welcome back'}</h1>
-        <p className="auth-lead">
-          {signup ? 'Chat with your friends, one to one or in groups.' : 'Log in to see your conversations.'}
-        </p>
+        <h1>{signup ? product.signupHeading : 'Welcome back'}</h1>
+        <p className="auth-lead">{signup ? product.signupLead : product.loginLead}</p>
         <form onSubmit={submit} noValidate aria-label={signup ? 'Sign up' : 'Log in'}>
           <Field
             label="Username"
@@ -78,7 +92,7 @@ export function AuthScreen({ mode }: AuthScreenProps) {
             value={username}
             onChange={(e) => setUsername(e.target.value)}
             error={fieldErrors.username}
-            hint={signup ? '3 to 30 letters, digits or underscores. Friends find you by it.' : undefined}
+            hint={signup ? product.usernameHint : undefined}
           />
           {signup && (
             <Field
@@ -108,8 +122,10 @@ export function AuthScreen({ mode }: AuthScreenProps) {
           </button>
         </form>
         <p className="auth-switch">
-          {signup ? 'Already have an account? ' : 'New to Tandem? '}
-          <Link to={signup ? paths.login : paths.signup}>{signup ? 'Log in' : 'Create an account'}</Link>
+          {signup ? 'Already have an account? ' : `New to ${product.name}? `}
+          <Link to={next ? `${switchTo}?next=${encodeURIComponent(next)}` : switchTo}>
+            {signup ? 'Log in' : 'Create an account'}
+          </Link>
         </p>
       </div>
     </main>
