@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto'
+import { UNGUARDED_ME_PATH } from '../../src/tandem/partner-api/me.routes.ts'
 import { type CpuUse, cpuMeter, microsPer } from '../lib/cpu.ts'
 import { type LoadResult, loadTest } from '../lib/load.ts'
-import { connectUsers, partnerGet, registerBenchPartner } from '../lib/partner.ts'
+import { connectUsers, type PartnerToken, partnerGet, registerBenchPartner } from '../lib/partner.ts'
 import { formatValue } from '../lib/report.ts'
 import { median } from '../lib/stats.ts'
 import { signUpUsers, startTandem } from '../lib/tandem.ts'
@@ -11,14 +13,17 @@ const CONCURRENCY = 10
 
 type Run = LoadResult & { cpu: CpuUse }
 
+type Side = 'partner' | 'twin' | 'session'
+
 /**
- * GET /partner/v1/me with a partner's access token (the partner guard: JWT verify, grant and agreement
- * checks; then the user read and a ledger entry in one transaction) against GET /api/me with a session
- * cookie (session lookup, user read), on the same server, same users, in alternating rounds.
+ * GET /partner/v1/me with a partner's access token (the partner guard: token, grant; then the user read
+ * and a ledger entry in one transaction) against the same handler without the guard, a twin route the
+ * server registers only when given a benchmark key (TANDEM_BENCH_UNGUARDED_KEY), on the same server, same
+ * users, in alternating rounds. GET /api/me with a session cookie runs in the same rounds, for context.
  */
 export const partnerRead: Workload = {
   name: 'partner-read',
-  title: 'partner read (GET /partner/v1/me) vs first-party read (GET /api/me)',
+  title: 'partner read (GET /partner/v1/me) with and without the partner guard',
   async run(ctx: BenchContext): Promise<WorkloadResult> {
     const rounds = ctx.quick ? 1 : 5
     const seconds = ctx.quick ? 2 : 4
@@ -26,24 +31,45 @@ export const partnerRead: Workload = {
     const { progress } = ctx
 
     progress.phase('starting Tandem')
-    // Tokens outlive the run (the default is 5 minutes; a full run of this workload takes about 2).
+    // Tokens outlive the run (the default is 5 minutes; a full run of this workload takes about 2). The
+    // key turns on the unguarded twin of GET /partner/v1/me for this server only (it listens on loopback).
+    const benchKey = randomBytes(32).toString('base64url')
     const tandem = await startTandem(ctx, {
       issuerIsUrl: true,
-      env: { TANDEM_ACCESS_TOKEN_TTL_SECONDS: '3600' },
+      env: { TANDEM_ACCESS_TOKEN_TTL_SECONDS: '3600', TANDEM_BENCH_UNGUARDED_KEY: benchKey },
     })
     const users = await signUpUsers(ctx, tandem.origin, 'reader', CONCURRENCY)
     progress.phase('registering the partner')
     const partner = await registerBenchPartner(tandem)
     const tokens = await connectUsers(ctx, tandem, partner, users, 'openid friends.app')
-    // Each token must read its own user before the load starts.
+    // Each token must read its own user, guarded and unguarded alike, before the load starts.
     const ids = new Set<string>()
     for (const token of tokens) {
-      ids.add((await partnerGet<{ id: string }>(tandem.origin, '/partner/v1/me', token)).id)
+      const guarded = await partnerGet<{ id: string; name: string }>(tandem.origin, '/partner/v1/me', token)
+      const res = await fetch(`${tandem.origin}${UNGUARDED_ME_PATH}`, {
+        headers: { authorization: token.authorization, 'x-bench-key': benchKey },
+      })
+      const unguarded = (await res.json()) as { id: string; name: string }
+      if (res.status !== 200 || unguarded.id !== guarded.id || unguarded.name !== guarded.name) {
+        throw new Error(`the unguarded twin answered ${res.status} ${JSON.stringify(unguarded)}`)
+      }
+      ids.add(guarded.id)
     }
     if (ids.size !== tokens.length) throw new Error('the tokens do not name distinct users')
 
+    const paths: Record<Side, string> = {
+      partner: '/partner/v1/me',
+      twin: UNGUARDED_ME_PATH,
+      session: '/api/me',
+    }
+    const headersOf = (side: Side, token: PartnerToken): Record<string, string> =>
+      side === 'partner'
+        ? { authorization: token.authorization }
+        : side === 'twin'
+          ? { authorization: token.authorization, 'x-bench-key': benchKey }
+          : { cookie: token.user.cookie }
     const withPostgres = ctx.database.kind === 'postgres'
-    const load = async (side: 'partner' | 'session', label: string, secs: number): Promise<Run> => {
+    const load = async (side: Side, label: string, secs: number): Promise<Run> => {
       let next = 0
       const meter = cpuMeter({ server: tandem.pid }, withPostgres)
       const result = await loadTest(progress, {
@@ -53,26 +79,31 @@ export const partnerRead: Workload = {
         seconds: secs,
         setupClient: (client) => {
           const token = tokens[next++ % tokens.length]!
-          client.setRequests([
-            side === 'partner'
-              ? { method: 'GET', path: '/partner/v1/me', headers: { authorization: token.authorization } }
-              : { method: 'GET', path: '/api/me', headers: { cookie: token.user.cookie } },
-          ])
+          client.setRequests([{ method: 'GET', path: paths[side], headers: headersOf(side, token) }])
         },
       })
       return { ...result, cpu: meter.stop() }
     }
 
-    await load('session', 'warm-up GET /api/me', warmup)
+    await load('twin', 'warm-up unguarded twin', warmup)
     await load('partner', 'warm-up GET /partner/v1/me', warmup)
-    const sessionRuns: Run[] = []
+    await load('session', 'warm-up GET /api/me', warmup)
+    const twinRuns: Run[] = []
     const partnerRuns: Run[] = []
+    const sessionRuns: Run[] = []
     for (let round = 1; round <= rounds; round++) {
+      // Which of the two goes first alternates, so that neither always follows the other.
+      const pair = async (side: 'twin' | 'partner') =>
+        side === 'twin'
+          ? twinRuns.push(await load('twin', `round ${round}/${rounds} unguarded twin`, seconds))
+          : partnerRuns.push(await load('partner', `round ${round}/${rounds} GET /partner/v1/me`, seconds))
+      for (const side of round % 2 === 1 ? (['twin', 'partner'] as const) : (['partner', 'twin'] as const)) {
+        await pair(side)
+      }
       sessionRuns.push(await load('session', `round ${round}/${rounds} GET /api/me`, seconds))
-      partnerRuns.push(await load('partner', `round ${round}/${rounds} GET /partner/v1/me`, seconds))
       progress.phase(
-        `round ${round}: /api/me ${ok(sessionRuns.at(-1)!).toFixed(0)} req/s, /partner/v1/me ` +
-          `${ok(partnerRuns.at(-1)!).toFixed(0)} req/s`,
+        `round ${round}: unguarded ${ok(twinRuns.at(-1)!).toFixed(0)} req/s, /partner/v1/me ` +
+          `${ok(partnerRuns.at(-1)!).toFixed(0)} req/s, /api/me ${ok(sessionRuns.at(-1)!).toFixed(0)} req/s`,
       )
     }
 
@@ -85,70 +116,93 @@ export const partnerRead: Workload = {
     const cpu = {
       partnerServer: cpuPer(partnerRuns, (c) => c.server),
       partnerPostgres: cpuPer(partnerRuns, (c) => c.postgres),
+      twinServer: cpuPer(twinRuns, (c) => c.server),
+      twinPostgres: cpuPer(twinRuns, (c) => c.postgres),
       sessionServer: cpuPer(sessionRuns, (c) => c.server),
       sessionPostgres: cpuPer(sessionRuns, (c) => c.postgres),
     }
     const notOk = (runs: Run[]) => sum(runs, (r) => r.completed - r.byClass['2xx'])
+    const answered = (runs: Run[]) =>
+      `${sum(runs, (r) => r.byClass['2xx']).toLocaleString('en-US')} with 200, ${notOk(runs)} otherwise`
+    const ratios = (runs: Run[], base: Run[]) => runs.map((r, i) => ok(r) / ok(base[i]!))
+    const all = [...partnerRuns, ...twinRuns, ...sessionRuns]
     return {
       summary:
         `${CONCURRENCY} concurrent readers (autocannon connections, closed loop), one user each: GET /partner/v1/me ` +
-        "with the user's partner access token against GET /api/me with the same user's session cookie, on the " +
-        `same server. ${rounds} alternating round(s) of ${seconds} s per side after a ${warmup} s warm-up; medians ` +
-        'over rounds, and for the rate the median of the per-round ratios.',
-      baseline: 'GET /api/me (session cookie)',
+        "with the user's partner access token against the same handler without the partner guard (a twin route " +
+        'registered only for this benchmark, called with the same token), on the same server. GET /api/me with the ' +
+        `same user's session cookie runs in the same rounds, for context. ${rounds} alternating round(s) of ` +
+        `${seconds} s per route (the guarded and unguarded routes taking turns to go first) after a ${warmup} s warm-up; medians over rounds, and for the rates the median of ` +
+        'the per-round ratios.',
+      baseline: 'the same handler without the guard',
       comparisons: [
         {
           metric: 'reads/s',
           unit: 'req/s',
           tandem: median(partnerRuns.map(ok)),
-          baseline: median(sessionRuns.map(ok)),
-          ratio: median(partnerRuns.map((r, i) => ok(r) / ok(sessionRuns[i]!))),
+          baseline: median(twinRuns.map(ok)),
+          ratio: median(ratios(partnerRuns, twinRuns)),
           goal: { op: '>=', value: 0.9 },
         },
         {
           metric: 'latency p50',
           unit: 'ms',
           tandem: median(partnerRuns.map((r) => r.p50Ms)),
-          baseline: median(sessionRuns.map((r) => r.p50Ms)),
+          baseline: median(twinRuns.map((r) => r.p50Ms)),
         },
         {
           metric: 'latency p99',
           unit: 'ms',
           tandem: median(partnerRuns.map((r) => r.p99Ms)),
-          baseline: median(sessionRuns.map((r) => r.p99Ms)),
+          baseline: median(twinRuns.map((r) => r.p99Ms)),
         },
         {
           metric: 'server CPU per read',
           unit: 'µs',
           tandem: cpu.partnerServer,
-          baseline: cpu.sessionServer,
+          baseline: cpu.twinServer,
+        },
+        {
+          metric: 'reads/s',
+          unit: 'req/s',
+          tandem: median(partnerRuns.map(ok)),
+          baseline: median(sessionRuns.map(ok)),
+          against: 'GET /api/me (session cookie; context only)',
+          ratio: median(ratios(partnerRuns, sessionRuns)),
         },
       ],
       facts: [
-        `/partner/v1/me answered ${sum(partnerRuns, (r) => r.byClass['2xx']).toLocaleString('en-US')} reads with ` +
-          `200 in the measured rounds, ${notOk(partnerRuns)} otherwise; /api/me ` +
-          `${sum(sessionRuns, (r) => r.byClass['2xx']).toLocaleString('en-US')}, ${notOk(sessionRuns)} otherwise. ` +
-          `Errors ${sum(partnerRuns, (r) => r.errors) + sum(sessionRuns, (r) => r.errors)}, timeouts ` +
-          `${sum(partnerRuns, (r) => r.timeouts) + sum(sessionRuns, (r) => r.timeouts)}.`,
+        `Answered in the measured rounds: /partner/v1/me ${answered(partnerRuns)}; the unguarded twin ` +
+          `${answered(twinRuns)}; /api/me ${answered(sessionRuns)}. Errors ${sum(all, (r) => r.errors)}, ` +
+          `timeouts ${sum(all, (r) => r.timeouts)}.`,
         `Tokens: ${tokens.length} users connected through the authorization-code flow (PKCE, private_key_jwt, ` +
           'resource = the partner API), scope openid friends.app; the partner registered straight in the database ' +
-          'with agreements for every API.',
+          'with agreements for every API. Before the load, each token read its own user through both routes, with ' +
+          'the same answer.',
         withPostgres
           ? `CPU per read: /partner/v1/me server ${formatValue(cpu.partnerServer, 'µs')}, PostgreSQL ` +
-            `${formatValue(cpu.partnerPostgres, 'µs')}; /api/me server ${formatValue(cpu.sessionServer, 'µs')}, ` +
+            `${formatValue(cpu.partnerPostgres, 'µs')}; unguarded twin server ${formatValue(cpu.twinServer, 'µs')}, ` +
+            `PostgreSQL ${formatValue(cpu.twinPostgres, 'µs')}; /api/me server ${formatValue(cpu.sessionServer, 'µs')}, ` +
             `PostgreSQL ${formatValue(cpu.sessionPostgres, 'µs')}.`
           : `CPU per read, server with its PGlite: /partner/v1/me ${formatValue(cpu.partnerServer, 'µs')}, ` +
-            `/api/me ${formatValue(cpu.sessionServer, 'µs')}.`,
-        `Per round: /api/me ${sessionRuns.map((r) => ok(r).toFixed(0)).join(', ')} req/s; /partner/v1/me ` +
-          `${partnerRuns.map((r) => ok(r).toFixed(0)).join(', ')} req/s; ratio ` +
-          `${partnerRuns.map((r, i) => (ok(r) / ok(sessionRuns[i]!)).toFixed(2)).join(', ')}.`,
+            `unguarded twin ${formatValue(cpu.twinServer, 'µs')}, /api/me ${formatValue(cpu.sessionServer, 'µs')}.`,
+        `Per round: unguarded twin ${twinRuns.map((r) => ok(r).toFixed(0)).join(', ')} req/s; /partner/v1/me ` +
+          `${partnerRuns.map((r) => ok(r).toFixed(0)).join(', ')} req/s (ratio ` +
+          `${ratios(partnerRuns, twinRuns)
+            .map((x) => x.toFixed(2))
+            .join(', ')}); /api/me ${sessionRuns.map((r) => ok(r).toFixed(0)).join(', ')} req/s.`,
       ],
       notes: [
-        'What this compares: Tandem exposes no unguarded copy of a partner handler, so the baseline is the ' +
-          'nearest first-party read, not the same handler without the guard. GET /api/me does a session lookup and ' +
-          'one user read. GET /partner/v1/me does the guard (ES256 JWT verify; grant and agreement checks, each ' +
-          'cached for 1 s) and then, in one transaction, the user read and a ledger INSERT (privacy rule 3): it is ' +
-          'a write per read, which /api/me is not. The ratio therefore bounds the guard and the ledger together.',
+        'What this compares: the guard alone. Both routes run the same handler: in one transaction, the user read ' +
+          'and a ledger INSERT (privacy rule 3). GET /partner/v1/me first runs the partner guard: the ES256 JWT ' +
+          "verify (once per token; later calls re-check only its time claims), the grant check and the token's " +
+          'user (each cached for at most 1 s, and dropped at once when a grant or agreement changes). The twin ' +
+          "reads the same token's claims without verifying them and remembers the user they name. It is registered " +
+          `only when the server is started with TANDEM_BENCH_UNGUARDED_KEY (only on a loopback address), at ` +
+          `${UNGUARDED_ME_PATH}, and answers only calls carrying that key; without it the path does not exist ` +
+          '(src/tandem/partner-api/partner-api.test.ts checks that).',
+        'GET /api/me (a session lookup and one user read, no ledger write) is shown for context only: it is not ' +
+          'the same handler, and its rate bounds the guard and the per-read ledger write together.',
         'GET /partner/v1/friends is not measured: it is rate-limited to 60 calls per minute per (partner, user), ' +
           `so ${CONCURRENCY} users could make at most ${CONCURRENCY} calls per second and the limit, not the ` +
           'handler, would be measured. GET /partner/v1/me has no rate limit.',
@@ -156,13 +210,14 @@ export const partnerRead: Workload = {
       charts: [
         {
           file: 'partner-read.svg',
-          title: 'Partner read: GET /partner/v1/me (guarded) vs GET /api/me (session)',
+          title: 'Partner read: GET /partner/v1/me with and without the guard, and GET /api/me',
           unit: 'req/s',
           groups: [
             {
               label: 'throughput',
               bars: [
                 { series: 'Tandem partner API', value: median(partnerRuns.map(ok)) },
+                { series: 'same handler, unguarded', value: median(twinRuns.map(ok)) },
                 { series: 'first-party /api/me', value: median(sessionRuns.map(ok)) },
               ],
             },

@@ -30,3 +30,17 @@ test('partner API caps and rate limits: defaults unchanged, TANDEM_PARTNER_* ove
     /TANDEM_PARTNER_RATE_LIMIT_MAX[\s\S]*TANDEM_PARTNER_SENDER_DAILY_CAP/,
   )
 })
+
+test('the benchmark-only unguarded twin is off by default, and only ever on loopback', () => {
+  assert.equal(loadTandemConfig(base).benchUnguardedKey, undefined)
+  const key = 'k'.repeat(40)
+  assert.equal(loadTandemConfig({ ...base, TANDEM_BENCH_UNGUARDED_KEY: key }).benchUnguardedKey, key)
+  assert.throws(
+    () => loadTandemConfig({ ...base, TANDEM_HOST: '0.0.0.0', TANDEM_BENCH_UNGUARDED_KEY: key }),
+    /TANDEM_BENCH_UNGUARDED_KEY: only with TANDEM_HOST on loopback/,
+  )
+  assert.throws(
+    () => loadTandemConfig({ ...base, TANDEM_BENCH_UNGUARDED_KEY: 'short' }),
+    /TANDEM_BENCH_UNGUARDED_KEY/,
+  )
+})

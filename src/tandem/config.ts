@@ -34,7 +34,15 @@ export interface TandemConfig {
   allowLoopbackPartnerUrls: boolean
   /** Daily caps and rate limits of the privileged partner APIs (privacy rule 5); TANDEM_PARTNER_*. */
   partnerApiLimits: PartnerApiLimits
+  /**
+   * TANDEM_BENCH_UNGUARDED_KEY, for the partner-read benchmark only: when set, GET /partner/v1/me gets a
+   * twin without the partner guard (me.routes.ts), answered only to callers sending this key, and the
+   * server must listen on loopback. No deployment sets it.
+   */
+  benchUnguardedKey: string | undefined
 }
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost'])
 
 const schema = z.object({
   ...sharedEnv,
@@ -73,10 +81,20 @@ const schema = z.object({
     .min(0)
     .max(1_000_000)
     .default(defaultPartnerApiLimits.recipientDailyCap),
+  TANDEM_BENCH_UNGUARDED_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{32,}$/, 'at least 32 characters of A-Z, a-z, 0-9, _ and -')
+    .optional(),
 })
 
 export function loadTandemConfig(env: Record<string, string | undefined> = process.env): TandemConfig {
   const e = parseEnv(schema, env)
+  if (e.TANDEM_BENCH_UNGUARDED_KEY !== undefined && !LOOPBACK_HOSTS.has(e.TANDEM_HOST)) {
+    // The unguarded twin is for a benchmark on one machine: never on an address others can reach.
+    throw new Error(
+      'invalid configuration:\n  TANDEM_BENCH_UNGUARDED_KEY: only with TANDEM_HOST on loopback (127.0.0.1, ::1, localhost)',
+    )
+  }
   const dataDir = join(e.DATA_DIR, 'tandem')
   return Object.freeze({
     env: e.NODE_ENV,
@@ -108,6 +126,7 @@ export function loadTandemConfig(env: Record<string, string | undefined> = proce
       senderDailyCap: e.TANDEM_PARTNER_SENDER_DAILY_CAP,
       recipientDailyCap: e.TANDEM_PARTNER_RECIPIENT_DAILY_CAP,
     },
+    benchUnguardedKey: e.TANDEM_BENCH_UNGUARDED_KEY,
   })
 }
 
@@ -131,6 +150,7 @@ export function testTandemConfig(overrides: Partial<TandemConfig> = {}): TandemC
     allowLoopbackPartnerUrls: true,
     dispatchWebhooks: false,
     partnerApiLimits: defaultPartnerApiLimits,
+    benchUnguardedKey: undefined,
     ...overrides,
   })
 }

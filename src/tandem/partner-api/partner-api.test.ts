@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
-import { decodeJwt, exportJWK, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose'
+import { decodeJwt, exportJWK, importJWK, type JWK, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose'
 import * as oidc from 'openid-client'
 import { ManualClock } from '../../lib/clock.ts'
-import { createTestDatabase } from '../../lib/testing/test-db.ts'
+import { createTestDatabase, type TestDatabase } from '../../lib/testing/test-db.ts'
 import { buildTandemApp, type TandemApp } from '../app.ts'
 import { testTandemConfig } from '../config.ts'
 import type { Db, TandemDatabase } from '../db.ts'
@@ -25,6 +25,7 @@ import {
   type TestPartner,
 } from '../oauth/testing.ts'
 import { insertFriendship } from '../social/social.repository.ts'
+import { UNGUARDED_ME_PATH } from './me.routes.ts'
 
 // The Friends and Inbox APIs (DESIGN.md section 5, privacy rules 1-5; SECURITY.md rows 42, 46-50).
 
@@ -38,13 +39,14 @@ let origin: string
 let salt: string
 let signingKey: JWK
 let drop: () => Promise<void>
+let database: TestDatabase<TandemDatabase>
 let partner: TestPartner
 let config: oidc.Configuration
 
 before(async () => {
   const port = await freePort()
   origin = `http://127.0.0.1:${port}`
-  const database = await createTestDatabase<TandemDatabase>('tandem', migrations)
+  database = await createTestDatabase<TandemDatabase>('tandem', migrations)
   drop = () => database.drop()
   clock = new ManualClock(new Date())
   built = await buildTandemApp({
@@ -635,6 +637,61 @@ describe('Tandem counts', () => {
     assert.deepEqual(await res.json(), {
       counts: [{ day, ...context, sends: 16, clicks: 0, uniqueClicks: 0 }],
     })
+  })
+})
+
+describe('the partner-read benchmark twin', () => {
+  test('GET /partner/v1/me has no unguarded twin unless the benchmark key is configured', async () => {
+    assert.equal(built.app.hasRoute({ method: 'GET', url: UNGUARDED_ME_PATH }), false)
+    const res = await callPartnerApi(origin, UNGUARDED_ME_PATH, 'Bearer x')
+    assert.deepEqual(res, {
+      status: 404,
+      body: { error: { code: 'route_not_found', message: `no route for GET ${UNGUARDED_ME_PATH}` } },
+    })
+  })
+
+  test('with the key configured, the twin runs the same handler for the token user, only for callers sending the key', async () => {
+    const key = randomBytes(32).toString('base64url')
+    const twin = await buildTandemApp({
+      // The same secret key: the server secrets in the database are encrypted with it.
+      config: testTandemConfig({
+        publicOrigin: origin,
+        secretKey: built.ctx.config.secretKey,
+        benchUnguardedKey: key,
+      }),
+      database,
+      clock,
+    })
+    try {
+      const user = await appUser()
+      const token = new UnsecuredJWT({ client_id: partner.clientId }).setSubject(user.appId).encode()
+      const call = (headers: Record<string, string>) =>
+        twin.app.inject({ method: 'GET', url: UNGUARDED_ME_PATH, headers })
+      const refused: Record<string, string>[] = [
+        { authorization: `Bearer ${token}` },
+        { authorization: `Bearer ${token}`, 'x-bench-key': `${key}x` },
+      ]
+      for (const headers of refused) {
+        const res = await call(headers)
+        assert.equal(res.statusCode, 404)
+        assert.deepEqual(res.json(), {
+          error: { code: 'route_not_found', message: `no route for GET ${UNGUARDED_ME_PATH}` },
+        })
+      }
+      const entries = () =>
+        db
+          .selectFrom('ledger_entries')
+          .select(['client_id', 'action'])
+          .where('user_id', '=', user.id)
+          .execute()
+      assert.deepEqual(await entries(), [])
+      const res = await call({ authorization: `Bearer ${token}`, 'x-bench-key': key })
+      assert.equal(res.statusCode, 200)
+      assert.deepEqual(res.json(), { id: user.appId, name: `Name of ${user.username}` })
+      assert.deepEqual(await entries(), [{ client_id: partner.clientId, action: 'profile.read' }])
+    } finally {
+      await twin.app.close()
+    }
   })
 })
 
