@@ -238,12 +238,14 @@ export const marqueeIngest: Workload = {
           `(${Math.round(replayRate).toLocaleString('en-US')} events/s of duplicates).`,
       ],
       notes: [
-        'Per batch recordEvents makes four statements in one transaction: one that claims clicks which arrived ' +
-          'before their send and looks up the sends that earlier batches recorded (primary-key lookups), a COPY of ' +
-          'the batch into events (its key already recorded fails it, and the batch runs again with INSERT … ON ' +
-          'CONFLICT DO NOTHING), an INSERT into confirmed_sends for unique clicks, and one aggregated upsert each ' +
-          'into the rollups, the late bucket and the per-sender counts (keys sorted, so concurrent batches lock rows ' +
-          'in one order). The rollups are worked out in JavaScript while the backend stores the COPY.',
+        'Per batch recordEvents makes four statements in one transaction (after a SET that turns JIT compilation ' +
+          'off for it: its statements are too short to repay it): one that claims clicks which arrived before their ' +
+          'send and looks up the sends that earlier batches recorded (primary-key lookups), a COPY of the batch into ' +
+          'events (its key already recorded fails it, and the batch runs again with INSERT … ON CONFLICT DO ' +
+          'NOTHING), an INSERT into confirmed_sends for unique clicks, and one statement of aggregated upserts into ' +
+          'the rollups, the late bucket, the per-sender cell counts (sender_daily_sends) and the per-sender day ' +
+          'totals that reports use to find the senders to clip (sender_day_totals); keys sorted, so concurrent ' +
+          'batches lock rows in one order. The rollups are worked out in JavaScript while the backend stores the COPY.',
         `Batches of ${BATCH.toLocaleString('en-US')}: recordEvents takes any size from Marquee's own callers ` +
           `(POST /events takes up to 1,000 a request); both sides store the same rows.`,
       ],

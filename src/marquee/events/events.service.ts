@@ -312,6 +312,10 @@ async function ingest(
   const seenConfirmations = new Set<string>()
   const batch: MarqueeEvent[] = []
   {
+    // Ingest's statements are short: compiling one (JIT) costs more than running it, and the lookup's
+    // estimate (pending clicks, whose statistics trail a growing table) can cross the JIT threshold.
+    const noJit = sql`set local jit = off`.execute(trx)
+    noJit.catch(() => {}) // awaited below
     const lookup = sql<{
       kind: 'pending' | 'known'
       id: string
@@ -352,6 +356,7 @@ async function ingest(
       seen.add(id)
       batch.push(e)
     }
+    await noJit
     const { rows } = await lookup
     for (const r of rows) {
       const at = new Date(r.occurred_at)
