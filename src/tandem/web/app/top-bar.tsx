@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import { Link, paths, type Route } from '../lib/router.tsx'
 import { totalUnread, useApp, useMe } from '../state/app-state.ts'
 import { logOut } from '../state/session.ts'
@@ -5,7 +6,7 @@ import { Avatar } from '../ui/avatar.tsx'
 import { AppsIcon, ChatIcon, LogoMark, PeopleIcon, SettingsIcon, ShieldIcon } from '../ui/icons.tsx'
 import { UnreadBadge } from '../ui/unread-badge.tsx'
 
-const SECTIONS: Partial<Record<Route['name'], string>> = {
+const SECTIONS: Partial<Record<Route['name'], Section>> = {
   inbox: 'chats',
   thread: 'chats',
   'new-group': 'chats',
@@ -17,6 +18,27 @@ const SECTIONS: Partial<Record<Route['name'], string>> = {
   'admin-new-partner': 'admin',
   'admin-partner': 'admin',
   'admin-report': 'admin',
+}
+
+type Section = 'chats' | 'friends' | 'apps' | 'settings' | 'admin'
+
+interface NavLinkProps {
+  to: string
+  section: Section
+  current: Section | undefined
+  icon: ReactNode
+  label: string
+  children?: ReactNode
+}
+
+function NavLink({ to, section, current, icon, label, children }: NavLinkProps) {
+  return (
+    <Link to={to} aria-current={current === section ? 'page' : undefined} data-testid={`nav-${section}`}>
+      {icon}
+      <span>{label}</span>
+      {children}
+    </Link>
+  )
 }
 
 export function TopBar({ route }: { route: Route }) {
@@ -31,53 +53,26 @@ export function TopBar({ route }: { route: Route }) {
         <span className="brand-name">Tandem</span>
       </Link>
       <nav aria-label="Main" className="main-nav">
-        <Link
-          to={paths.inbox}
-          aria-current={current === 'chats' ? 'page' : undefined}
-          data-testid="nav-chats"
-        >
-          <ChatIcon />
-          <span>Chats</span>
+        <NavLink to={paths.inbox} section="chats" current={current} icon={<ChatIcon />} label="Chats">
           <UnreadBadge count={unread} testId="total-unread-badge" />
-        </Link>
-        <Link
-          to={paths.friends}
-          aria-current={current === 'friends' ? 'page' : undefined}
-          data-testid="nav-friends"
-        >
-          <PeopleIcon />
-          <span>Friends</span>
+        </NavLink>
+        <NavLink to={paths.friends} section="friends" current={current} icon={<PeopleIcon />} label="Friends">
           <UnreadBadge
             count={requests}
             testId="requests-badge"
             noun={requests === 1 ? 'request' : 'requests'}
           />
-        </Link>
-        <Link
-          to={paths.connectedApps}
-          aria-current={current === 'apps' ? 'page' : undefined}
-          data-testid="nav-apps"
-        >
-          <AppsIcon />
-          <span>Apps</span>
-        </Link>
-        <Link
+        </NavLink>
+        <NavLink to={paths.connectedApps} section="apps" current={current} icon={<AppsIcon />} label="Apps" />
+        <NavLink
           to={paths.settings}
-          aria-current={current === 'settings' ? 'page' : undefined}
-          data-testid="nav-settings"
-        >
-          <SettingsIcon />
-          <span>Settings</span>
-        </Link>
+          section="settings"
+          current={current}
+          icon={<SettingsIcon />}
+          label="Settings"
+        />
         {me.isAdmin && (
-          <Link
-            to={paths.admin}
-            aria-current={current === 'admin' ? 'page' : undefined}
-            data-testid="nav-admin"
-          >
-            <ShieldIcon />
-            <span>Admin</span>
-          </Link>
+          <NavLink to={paths.admin} section="admin" current={current} icon={<ShieldIcon />} label="Admin" />
         )}
       </nav>
       <div className="top-bar-me">

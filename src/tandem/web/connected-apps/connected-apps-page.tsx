@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import { Notice } from '../../../lib/web/ui/notice.tsx'
 import type { ConnectedApp, DisconnectedApp } from '../api/types.ts'
 import { dateOnly, plural } from '../lib/format.ts'
@@ -26,19 +27,39 @@ function EmptyState() {
   )
 }
 
-function ConnectedRow({ app }: { app: ConnectedApp }) {
+/** An app's mark and its name, to its page, over a line about it. */
+function AppSummary({
+  app,
+  detail,
+  children,
+}: {
+  app: ConnectedApp | DisconnectedApp
+  detail: ReactNode
+  children?: ReactNode
+}) {
   return (
-    <li className="app-row" data-testid="connected-app" data-client-id={app.clientId}>
+    <>
       <AppMark clientId={app.clientId} name={app.name} />
       <span className="app-row-text">
         <Link to={paths.connectedApp(app.clientId)} className="app-row-name">
           {app.name}
         </Link>
         <span className="app-row-detail">
-          <ExternalLink href={app.homepageUrl} /> · connected {dateOnly(app.connectedAt)} ·{' '}
-          {plural(app.scopes.length, 'permission')}
+          <ExternalLink href={app.homepageUrl} /> · {detail}
         </span>
+        {children}
       </span>
+    </>
+  )
+}
+
+function ConnectedRow({ app }: { app: ConnectedApp }) {
+  return (
+    <li className="app-row" data-testid="connected-app" data-client-id={app.clientId}>
+      <AppSummary
+        app={app}
+        detail={`connected ${dateOnly(app.connectedAt)} · ${plural(app.scopes.length, 'permission')}`}
+      />
       <Link
         to={paths.connectedApp(app.clientId)}
         className="button button-small"
@@ -53,16 +74,9 @@ function ConnectedRow({ app }: { app: ConnectedApp }) {
 function DisconnectedRow({ app }: { app: DisconnectedApp }) {
   return (
     <li className="app-row app-row-stacked" data-testid="disconnected-app" data-client-id={app.clientId}>
-      <AppMark clientId={app.clientId} name={app.name} />
-      <span className="app-row-text">
-        <Link to={paths.connectedApp(app.clientId)} className="app-row-name">
-          {app.name}
-        </Link>
-        <span className="app-row-detail">
-          <ExternalLink href={app.homepageUrl} /> · revoked {dateOnly(app.disconnectedAt)}
-        </span>
+      <AppSummary app={app} detail={`revoked ${dateOnly(app.disconnectedAt)}`}>
         <DeletionStatus deletion={app.deletion} appName={app.name} />
-      </span>
+      </AppSummary>
     </li>
   )
 }
