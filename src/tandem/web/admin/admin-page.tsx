@@ -7,6 +7,7 @@ import { plural } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { AppMark } from '../ui/app-mark.tsx'
+import { DataTable } from '../ui/data-table.tsx'
 import { Pill } from '../ui/pill.tsx'
 import { AgreementPill, API_LABELS, PRIVILEGED_APIS, reportCounts } from './partner-status.tsx'
 
@@ -85,60 +86,49 @@ function RecipientControlsCell({ compliance }: { compliance: Compliance }) {
 
 function PartnersTable({ rows }: { rows: PartnerOverview[] }) {
   return (
-    <div className="table-wrap">
-      <table className="data-table" data-testid="partners-table">
-        <caption className="sr-only">Partner apps and their compliance</caption>
-        <thead>
-          <tr>
-            <th scope="col">Partner</th>
-            <th scope="col">Agreement</th>
-            <th scope="col">Reports</th>
-            <th scope="col">Deletion receipts</th>
-            <th scope="col">Muted / reported</th>
-            <th scope="col">Webhooks</th>
+    <DataTable
+      caption="Partner apps and their compliance"
+      testId="partners-table"
+      columns={['Partner', 'Agreement', 'Reports', 'Deletion receipts', 'Muted / reported', 'Webhooks']}
+    >
+      {rows.map(({ compliance: c, failedWebhooks }) => {
+        const active = new Set(c.agreements.filter((a) => a.status === 'active').map((a) => a.api))
+        const apis = PRIVILEGED_APIS.filter((api) => active.has(api))
+        return (
+          <tr key={c.clientId} data-testid="partner-row" data-client-id={c.clientId}>
+            <th scope="row">
+              <span className="partner-cell">
+                <AppMark clientId={c.clientId} name={c.name} />
+                <span className="cell-stack">
+                  <Link to={paths.adminPartner(c.clientId)}>{c.name}</Link>
+                  <code className="cell-sub">{c.clientId}</code>
+                </span>
+              </span>
+            </th>
+            <td>
+              <span className="cell-stack">
+                <AgreementPill compliance={c} />
+                {apis.length > 0 && (
+                  <span className="cell-sub">{apis.map((api) => API_LABELS[api]).join(', ')}</span>
+                )}
+              </span>
+            </td>
+            <td>
+              <ReportsCell compliance={c} />
+            </td>
+            <td>
+              <ReceiptsCell compliance={c} />
+            </td>
+            <td data-testid="recipient-controls-cell">
+              <RecipientControlsCell compliance={c} />
+            </td>
+            <td>
+              <WebhooksCell failed={failedWebhooks} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map(({ compliance: c, failedWebhooks }) => {
-            const active = new Set(c.agreements.filter((a) => a.status === 'active').map((a) => a.api))
-            const apis = PRIVILEGED_APIS.filter((api) => active.has(api))
-            return (
-              <tr key={c.clientId} data-testid="partner-row" data-client-id={c.clientId}>
-                <th scope="row">
-                  <span className="partner-cell">
-                    <AppMark clientId={c.clientId} name={c.name} />
-                    <span className="cell-stack">
-                      <Link to={paths.adminPartner(c.clientId)}>{c.name}</Link>
-                      <code className="cell-sub">{c.clientId}</code>
-                    </span>
-                  </span>
-                </th>
-                <td>
-                  <span className="cell-stack">
-                    <AgreementPill compliance={c} />
-                    {apis.length > 0 && (
-                      <span className="cell-sub">{apis.map((api) => API_LABELS[api]).join(', ')}</span>
-                    )}
-                  </span>
-                </td>
-                <td>
-                  <ReportsCell compliance={c} />
-                </td>
-                <td>
-                  <ReceiptsCell compliance={c} />
-                </td>
-                <td data-testid="recipient-controls-cell">
-                  <RecipientControlsCell compliance={c} />
-                </td>
-                <td>
-                  <WebhooksCell failed={failedWebhooks} />
-                </td>
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
-    </div>
+        )
+      })}
+    </DataTable>
   )
 }
 

@@ -4,6 +4,7 @@ import { api } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
 import type { Agreement, AgreementStatus, PrivilegedApi } from '../api/types.ts'
 import { fullTime, lastUtcDay, lastUtcDayIso, utcDay } from '../lib/format.ts'
+import { DataTable } from '../ui/data-table.tsx'
 import { Pill, type PillTone } from '../ui/pill.tsx'
 import { AgreementTimeline } from './agreement-timeline.tsx'
 import { API_DESCRIPTIONS, API_LABELS, PRIVILEGED_APIS } from './partner-status.tsx'
@@ -291,62 +292,47 @@ export function AgreementsSection({
       ) : (
         <>
           <AgreementTimeline agreements={agreements} />
-          <div className="table-wrap">
-            <table className="data-table" data-testid="agreements-table">
-              <caption className="sr-only">Agreements, newest version first for each API</caption>
-              <thead>
-                <tr>
-                  <th scope="col">API</th>
-                  <th scope="col">Valid</th>
-                  <th scope="col" className="wide-only">
-                    Status
-                  </th>
-                  <th scope="col" className="wide-only">
-                    Obligations
-                  </th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((a) => (
-                  <tr key={a.id} data-testid="agreement-row" data-api={a.api} data-status={a.status}>
-                    <th scope="row">
-                      {API_LABELS[a.api]} <span className="muted">v{a.version}</span>
-                      <span className="cell-sub">{a.scopes.join(', ')}</span>
-                      <span className="cell-sub phone-only">{obligationsText(a)}</span>
-                      <span className="cell-sub phone-only">
-                        <Pill tone={STATUS_TONES[a.status]}>{STATUS_WORDS[a.status]}</Pill>
-                      </span>
-                    </th>
-                    <td>
-                      <span className="nowrap">{utcDay(a.validFrom)} –</span>{' '}
-                      <span className="nowrap">{lastUtcDay(a.validUntil)}</span>
-                      {a.endedAt && (
-                        <span className="cell-sub">
-                          ended {fullTime(a.endedAt)}
-                          {a.endReason ? `: ${a.endReason}` : ''}
-                        </span>
-                      )}
-                    </td>
-                    <td className="wide-only">
-                      <Pill tone={STATUS_TONES[a.status]}>{STATUS_WORDS[a.status]}</Pill>
-                    </td>
-                    <td className="cell-sub-only wide-only">{obligationsText(a)}</td>
-                    <td>
-                      <RowActions
-                        agreement={a}
-                        editing={editing}
-                        setEditing={setEditing}
-                        onChanged={onChanged}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Agreements, newest version first for each API"
+            testId="agreements-table"
+            columns={[
+              'API',
+              'Valid',
+              { label: 'Status', wideOnly: true },
+              { label: 'Obligations', wideOnly: true },
+              { label: 'Actions', hidden: true },
+            ]}
+          >
+            {shown.map((a) => (
+              <tr key={a.id} data-testid="agreement-row" data-api={a.api} data-status={a.status}>
+                <th scope="row">
+                  {API_LABELS[a.api]} <span className="muted">v{a.version}</span>
+                  <span className="cell-sub">{a.scopes.join(', ')}</span>
+                  <span className="cell-sub phone-only">{obligationsText(a)}</span>
+                  <span className="cell-sub phone-only">
+                    <Pill tone={STATUS_TONES[a.status]}>{STATUS_WORDS[a.status]}</Pill>
+                  </span>
+                </th>
+                <td>
+                  <span className="nowrap">{utcDay(a.validFrom)} –</span>{' '}
+                  <span className="nowrap">{lastUtcDay(a.validUntil)}</span>
+                  {a.endedAt && (
+                    <span className="cell-sub">
+                      ended {fullTime(a.endedAt)}
+                      {a.endReason ? `: ${a.endReason}` : ''}
+                    </span>
+                  )}
+                </td>
+                <td className="wide-only">
+                  <Pill tone={STATUS_TONES[a.status]}>{STATUS_WORDS[a.status]}</Pill>
+                </td>
+                <td className="cell-sub-only wide-only">{obligationsText(a)}</td>
+                <td>
+                  <RowActions agreement={a} editing={editing} setEditing={setEditing} onChanged={onChanged} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
           {superseded.length > 0 && (
             <button type="button" className="link-button small" onClick={() => setShowOld((v) => !v)}>
               {showOld ? 'Hide' : 'Show'} {superseded.length} superseded version

@@ -1,5 +1,6 @@
 import type { Compliance, ReportPeriod } from '../api/types.ts'
 import { fullTime, lastUtcDay, utcDay } from '../lib/format.ts'
+import { DataTable } from '../ui/data-table.tsx'
 import { Pill, type PillTone } from '../ui/pill.tsx'
 import { AgreementPill, reportCounts } from './partner-status.tsx'
 
@@ -65,32 +66,24 @@ export function ComplianceSection({ compliance }: { compliance: Compliance }) {
             {late > 0 ? `${late} late, ` : ''}
             {due > 0 ? `${due} due.` : late > 0 ? '' : 'Up to date.'}
           </p>
-          <div className="table-wrap">
-            <table className="data-table" data-testid="report-schedule">
-              <caption className="sr-only">Report periods owed, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Period (UTC)</th>
-                  <th scope="col">Due</th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {periods.map((p) => (
-                  <tr key={p.periodStart} data-status={p.status}>
-                    <td>
-                      {utcDay(p.periodStart)} – {lastUtcDay(p.periodEnd)}
-                    </td>
-                    <td>{fullTime(p.dueAt)}</td>
-                    <td>
-                      <Pill tone={REPORT_TONES[p.status]}>{REPORT_WORDS[p.status]}</Pill>
-                      {p.receivedAt && <span className="cell-sub">{fullTime(p.receivedAt)}</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Report periods owed, newest first"
+            testId="report-schedule"
+            columns={['Period (UTC)', 'Due', 'Status']}
+          >
+            {periods.map((p) => (
+              <tr key={p.periodStart} data-status={p.status}>
+                <td>
+                  {utcDay(p.periodStart)} – {lastUtcDay(p.periodEnd)}
+                </td>
+                <td>{fullTime(p.dueAt)}</td>
+                <td>
+                  <Pill tone={REPORT_TONES[p.status]}>{REPORT_WORDS[p.status]}</Pill>
+                  {p.receivedAt && <span className="cell-sub">{fullTime(p.receivedAt)}</span>}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         </>
       )}
     </section>

@@ -6,11 +6,11 @@ import { describeError } from '../api/http.ts'
 import type { Partner } from '../api/types.ts'
 import { fullTime } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
-import { Link, paths } from '../lib/router.tsx'
+import { paths } from '../lib/router.tsx'
 import { AppMark } from '../ui/app-mark.tsx'
+import { BackLink } from '../ui/back-link.tsx'
 import { ConfirmActions } from '../ui/confirm-actions.tsx'
 import { ExternalLink } from '../ui/external-link.tsx'
-import { BackIcon } from '../ui/icons.tsx'
 import { Pill } from '../ui/pill.tsx'
 import { AgreementsSection } from './agreements-section.tsx'
 import { ComplianceSection } from './compliance-section.tsx'
@@ -151,10 +151,7 @@ export function PartnerPage({ clientId }: { clientId: string }) {
 
   return (
     <div className="page-content page-wide" data-testid="partner-page">
-      <Link to={paths.admin} className="back-link-inline">
-        <BackIcon width={18} height={18} />
-        Admin console
-      </Link>
+      <BackLink to={paths.admin}>Admin console</BackLink>
       {error && <Notice tone="error">{error}</Notice>}
       {status === 'loading' && <p className="muted pad-y">Loading partner…</p>}
       {status === 'error' && <h1 tabIndex={-1}>Partner not available</h1>}

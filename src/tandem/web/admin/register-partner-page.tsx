@@ -6,7 +6,7 @@ import { ApiError, describeError } from '../api/http.ts'
 import type { NewPartner, Partner } from '../api/types.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
-import { BackIcon } from '../ui/icons.tsx'
+import { BackLink } from '../ui/back-link.tsx'
 
 type FieldName =
   | 'name'
@@ -182,10 +182,7 @@ export function RegisterPartnerPage() {
 
   return (
     <div className="page-content" data-testid="register-partner-page">
-      <Link to={paths.admin} className="back-link-inline">
-        <BackIcon width={18} height={18} />
-        Admin console
-      </Link>
+      <BackLink to={paths.admin}>Admin console</BackLink>
       <h1 tabIndex={-1}>Register partner</h1>
       <p className="page-lead">
         A partner app gets OAuth credentials here. It can use privileged APIs only once an agreement covers

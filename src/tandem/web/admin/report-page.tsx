@@ -5,7 +5,8 @@ import { fullTime, utcDay } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { LineChart } from '../partners/line-chart.tsx'
-import { BackIcon } from '../ui/icons.tsx'
+import { BackLink } from '../ui/back-link.tsx'
+import { type Column, DataTable } from '../ui/data-table.tsx'
 import { Pill } from '../ui/pill.tsx'
 import {
   type ChartDimension,
@@ -208,6 +209,35 @@ function FlagPill({ flag }: { flag: ReconciliationFlag | undefined }) {
   )
 }
 
+/** The columns both reconciliation tables end with, after what names the row. */
+const MEASURE_COLUMNS: Column[] = [
+  'Measure',
+  { label: 'Reported', num: true },
+  { label: 'Observed', num: true },
+  { label: 'Allowance', num: true },
+  'Flag',
+]
+
+function MeasureCells(props: {
+  measure: Measure
+  reported: number
+  observed: number
+  flag: ReconciliationFlag | undefined
+}) {
+  const { flag } = props
+  return (
+    <>
+      <td>{MEASURE_WORDS[props.measure]}</td>
+      <td className="num">{number.format(props.reported)}</td>
+      <td className="num">{number.format(props.observed)}</td>
+      <td className="num">{flag ? `±${number.format(flag.allowance)}` : '—'}</td>
+      <td>
+        <FlagPill flag={flag} />
+      </td>
+    </>
+  )
+}
+
 /** Every cell over the period (the stored flags where it was flagged), then each flagged day. */
 function ReconciliationSection({ view }: { view: ReportView }) {
   const r = view.reconciliation
@@ -272,49 +302,29 @@ function ReconciliationSection({ view }: { view: ReportView }) {
         />{' '}
         Only flagged cells
       </label>
-      <div className="table-wrap">
-        <table className="data-table" data-testid="reconciliation-table">
-          <caption className="sr-only">
-            Each cell over the period: reported, counted by Tandem, the allowance and any flag
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Cell</th>
-              <th scope="col">Measure</th>
-              <th scope="col" className="num">
-                Reported
-              </th>
-              <th scope="col" className="num">
-                Observed
-              </th>
-              <th scope="col" className="num">
-                Allowance
-              </th>
-              <th scope="col">Flag</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((row) => (
-              <tr
-                key={row.key}
-                className={row.flag ? 'is-flagged' : undefined}
-                data-testid="reconciliation-row"
-                data-flagged={row.flag ? 'true' : 'false'}
-                data-cell={`${cellKey(row.cell)}|${row.measure}`}
-              >
-                <th scope="row">{cellName(row.cell)}</th>
-                <td>{MEASURE_WORDS[row.measure]}</td>
-                <td className="num">{number.format(row.reported)}</td>
-                <td className="num">{number.format(row.observed)}</td>
-                <td className="num">{row.flag ? `±${number.format(row.flag.allowance)}` : '—'}</td>
-                <td>
-                  <FlagPill flag={row.flag} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Each cell over the period: reported, counted by Tandem, the allowance and any flag"
+        testId="reconciliation-table"
+        columns={['Cell', ...MEASURE_COLUMNS]}
+      >
+        {shown.map((row) => (
+          <tr
+            key={row.key}
+            className={row.flag ? 'is-flagged' : undefined}
+            data-testid="reconciliation-row"
+            data-flagged={row.flag ? 'true' : 'false'}
+            data-cell={`${cellKey(row.cell)}|${row.measure}`}
+          >
+            <th scope="row">{cellName(row.cell)}</th>
+            <MeasureCells
+              measure={row.measure}
+              reported={row.reported}
+              observed={row.observed}
+              flag={row.flag}
+            />
+          </tr>
+        ))}
+      </DataTable>
 
       <h3 className="subheading">Flagged days</h3>
       {dayFlags.length === 0 ? (
@@ -324,43 +334,19 @@ function ReconciliationSection({ view }: { view: ReportView }) {
           <summary>
             Show the {dayFlags.length} flagged day cell{dayFlags.length === 1 ? '' : 's'}
           </summary>
-          <div className="table-wrap">
-            <table className="data-table" data-testid="day-flags">
-              <caption className="sr-only">Day cells whose gap the declared noise does not explain</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Day (UTC)</th>
-                  <th scope="col">Cell</th>
-                  <th scope="col">Measure</th>
-                  <th scope="col" className="num">
-                    Reported
-                  </th>
-                  <th scope="col" className="num">
-                    Observed
-                  </th>
-                  <th scope="col" className="num">
-                    Allowance
-                  </th>
-                  <th scope="col">Flag</th>
-                </tr>
-              </thead>
-              <tbody>
-                {dayFlags.map((f) => (
-                  <tr key={`${f.day}|${cellKey(f)}|${f.measure}|${f.direction}`} className="is-flagged">
-                    <td>{f.day}</td>
-                    <th scope="row">{cellName(f)}</th>
-                    <td>{MEASURE_WORDS[f.measure]}</td>
-                    <td className="num">{number.format(f.reported)}</td>
-                    <td className="num">{number.format(f.tandem)}</td>
-                    <td className="num">±{number.format(f.allowance)}</td>
-                    <td>
-                      <FlagPill flag={f} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Day cells whose gap the declared noise does not explain"
+            testId="day-flags"
+            columns={['Day (UTC)', 'Cell', ...MEASURE_COLUMNS]}
+          >
+            {dayFlags.map((f) => (
+              <tr key={`${f.day}|${cellKey(f)}|${f.measure}|${f.direction}`} className="is-flagged">
+                <td>{f.day}</td>
+                <th scope="row">{cellName(f)}</th>
+                <MeasureCells measure={f.measure} reported={f.reported} observed={f.tandem} flag={f} />
+              </tr>
+            ))}
+          </DataTable>
         </details>
       )}
     </section>
@@ -375,10 +361,9 @@ export function ReportPage({ reportId }: { reportId: string }) {
   usePageTitle(title)
   return (
     <div className="page-content page-wide" data-testid="report-page">
-      <Link to={data ? paths.adminPartner(data.report.clientId) : paths.admin} className="back-link-inline">
-        <BackIcon width={18} height={18} />
+      <BackLink to={data ? paths.adminPartner(data.report.clientId) : paths.admin}>
         {data ? data.report.partnerName : 'Admin console'}
-      </Link>
+      </BackLink>
       {error && <Notice tone="error">{error}</Notice>}
       {status === 'loading' && <p className="muted pad-y">Loading report…</p>}
       {status === 'error' && <h1 tabIndex={-1}>Report not available</h1>}

@@ -3,6 +3,7 @@ import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { useResource } from '../../../lib/web/use-resource.ts'
 import { fullTime, utcDay } from '../lib/format.ts'
 import { Link, paths } from '../lib/router.tsx'
+import { DataTable } from '../ui/data-table.tsx'
 import { Pill } from '../ui/pill.tsx'
 import { type ReportVersion, reportsApi } from './reports-api.ts'
 
@@ -48,63 +49,46 @@ export function ReportsSection({ clientId }: { clientId: string }) {
       {status === 'loading' && <p className="muted pad-y">Loading reports…</p>}
       {status === 'ready' && versions.length === 0 && <p className="muted">No report received yet.</p>}
       {versions.length > 0 && (
-        <div className="table-wrap">
-          <table className="data-table" data-testid="report-versions">
-            <caption className="sr-only">Report versions, newest period first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Period (UTC)</th>
-                <th scope="col">Version</th>
-                <th scope="col">Received</th>
-                <th scope="col">Reconciliation</th>
-                <th scope="col">
-                  <span className="sr-only">Open</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {versions.map((v) => (
-                <tr
-                  key={v.id}
-                  data-testid="report-version"
-                  data-status={v.status}
-                  data-verdict={v.verdict ?? ''}
+        <DataTable
+          caption="Report versions, newest period first"
+          testId="report-versions"
+          columns={['Period (UTC)', 'Version', 'Received', 'Reconciliation', { label: 'Open', hidden: true }]}
+        >
+          {versions.map((v) => (
+            <tr key={v.id} data-testid="report-version" data-status={v.status} data-verdict={v.verdict ?? ''}>
+              <td>
+                {dayOf(v.periodStart)} – {dayOf(v.periodEnd)}
+              </td>
+              <td>
+                <Pill tone={v.status === 'final' ? 'info' : 'neutral'}>
+                  {v.status === 'final' ? 'Final' : 'Provisional'}
+                </Pill>
+                {v.supersedes && <span className="cell-sub">Restates an earlier version</span>}
+                {v.supersededBy && <span className="cell-sub">Restated by a later version</span>}
+              </td>
+              <td>
+                <TimelinessPill version={v} />
+                <span className="cell-sub">{fullTime(v.receivedAt)}</span>
+              </td>
+              <td>
+                <VerdictPill verdict={v.verdict} />
+                {v.flaggedCells !== null && v.flaggedCells > 0 && (
+                  <span className="cell-sub">
+                    {v.flaggedCells} flagged check{v.flaggedCells === 1 ? '' : 's'}
+                  </span>
+                )}
+              </td>
+              <td>
+                <Link
+                  to={paths.adminReport(v.id)}
+                  aria-label={`Open the ${v.status} report for ${dayOf(v.periodStart)}`}
                 >
-                  <td>
-                    {dayOf(v.periodStart)} – {dayOf(v.periodEnd)}
-                  </td>
-                  <td>
-                    <Pill tone={v.status === 'final' ? 'info' : 'neutral'}>
-                      {v.status === 'final' ? 'Final' : 'Provisional'}
-                    </Pill>
-                    {v.supersedes && <span className="cell-sub">Restates an earlier version</span>}
-                    {v.supersededBy && <span className="cell-sub">Restated by a later version</span>}
-                  </td>
-                  <td>
-                    <TimelinessPill version={v} />
-                    <span className="cell-sub">{fullTime(v.receivedAt)}</span>
-                  </td>
-                  <td>
-                    <VerdictPill verdict={v.verdict} />
-                    {v.flaggedCells !== null && v.flaggedCells > 0 && (
-                      <span className="cell-sub">
-                        {v.flaggedCells} flagged check{v.flaggedCells === 1 ? '' : 's'}
-                      </span>
-                    )}
-                  </td>
-                  <td>
-                    <Link
-                      to={paths.adminReport(v.id)}
-                      aria-label={`Open the ${v.status} report for ${dayOf(v.periodStart)}`}
-                    >
-                      Open
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                  Open
+                </Link>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   )

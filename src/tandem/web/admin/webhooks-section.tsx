@@ -1,9 +1,11 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useState } from 'react'
 import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
 import type { DeliveryStatus, WebhookDelivery } from '../api/types.ts'
 import { fullTime } from '../lib/format.ts'
+import { LoadMore, usePages } from '../lib/use-pages.tsx'
+import { DataTable } from '../ui/data-table.tsx'
 import { Pill, type PillTone } from '../ui/pill.tsx'
 
 const PAGE = 25
@@ -45,39 +47,23 @@ function DeliveryChart({ deliveries }: { deliveries: WebhookDelivery[] }) {
 
 /** A partner's webhook deliveries, newest first, with a retry for the ones that gave up. */
 export function WebhooksSection({ clientId, webhookUrl }: { clientId: string; webhookUrl: string | null }) {
-  const [deliveries, setDeliveries] = useState<WebhookDelivery[]>([])
-  const [nextCursor, setNextCursor] = useState<string | null>(null)
-  const [status, setStatus] = useState<'loading' | 'ready' | 'more'>('loading')
-  const [error, setError] = useState<string | null>(null)
-  const [retrying, setRetrying] = useState<string | null>(null)
-
-  const load = useCallback(
-    async (before?: string) => {
-      setStatus(before ? 'more' : 'loading')
-      setError(null)
-      try {
-        const page = await api.admin.deliveries(clientId, { limit: PAGE, before })
-        setDeliveries((current) => (before ? [...current, ...page.deliveries] : page.deliveries))
-        setNextCursor(page.nextCursor)
-      } catch (failure) {
-        setError(describeError(failure))
-      } finally {
-        setStatus('ready')
-      }
-    },
+  const fetchPage = useCallback(
+    (before: string | undefined) =>
+      api.admin
+        .deliveries(clientId, { limit: PAGE, before })
+        .then((page) => ({ items: page.deliveries, nextCursor: page.nextCursor })),
     [clientId],
   )
-
-  useEffect(() => {
-    void load()
-  }, [load])
+  const pages = usePages(fetchPage)
+  const { items: deliveries, status, error, setError, load } = pages
+  const [retrying, setRetrying] = useState<string | null>(null)
 
   async function retry(id: string) {
     setRetrying(id)
     setError(null)
     try {
       const { delivery } = await api.admin.retryDelivery(id)
-      setDeliveries((current) => current.map((d) => (d.id === id ? delivery : d)))
+      pages.setItems((current) => current.map((d) => (d.id === id ? delivery : d)))
     } catch (failure) {
       setError(describeError(failure))
     } finally {
@@ -115,71 +101,52 @@ export function WebhooksSection({ clientId, webhookUrl }: { clientId: string; we
       {deliveries.length > 0 && (
         <>
           <DeliveryChart deliveries={deliveries} />
-          <div className="table-wrap">
-            <table className="data-table" data-testid="deliveries-table">
-              <caption className="sr-only">Webhook deliveries, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Event</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">
-                    Attempts
-                  </th>
-                  <th scope="col">Last answer</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {deliveries.map((d) => (
-                  <tr key={d.id} data-testid="delivery" data-status={d.status}>
-                    <td>
-                      <code>{d.type}</code>
-                      <span className="cell-sub">{fullTime(d.createdAt)}</span>
-                    </td>
-                    <td>
-                      <Pill tone={TONES[d.status]}>{WORDS[d.status]}</Pill>
-                      {d.deliveredAt && <span className="cell-sub">{fullTime(d.deliveredAt)}</span>}
-                      {d.status === 'pending' && d.nextAttemptAt && (
-                        <span className="cell-sub">next {fullTime(d.nextAttemptAt)}</span>
-                      )}
-                    </td>
-                    <td className="num">{d.attempts}</td>
-                    <td>
-                      {d.lastStatus !== null ? `HTTP ${d.lastStatus}` : d.lastError ? '' : '—'}
-                      {d.lastError && <span className="cell-sub error-text">{d.lastError}</span>}
-                    </td>
-                    <td>
-                      {d.status === 'failed' && (
-                        <button
-                          type="button"
-                          className="button button-small"
-                          disabled={retrying === d.id}
-                          onClick={() => void retry(d.id)}
-                          aria-label={`Retry ${d.type} from ${fullTime(d.createdAt)}`}
-                        >
-                          Retry
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {nextCursor && (
-            <div className="load-more">
-              <button
-                type="button"
-                className="button button-small"
-                disabled={status === 'more'}
-                onClick={() => void load(nextCursor)}
-              >
-                {status === 'more' ? 'Loading…' : 'Load more'}
-              </button>
-            </div>
-          )}
+          <DataTable
+            caption="Webhook deliveries, newest first"
+            testId="deliveries-table"
+            columns={[
+              'Event',
+              'Status',
+              { label: 'Attempts', num: true },
+              'Last answer',
+              { label: 'Actions', hidden: true },
+            ]}
+          >
+            {deliveries.map((d) => (
+              <tr key={d.id} data-testid="delivery" data-status={d.status}>
+                <td>
+                  <code>{d.type}</code>
+                  <span className="cell-sub">{fullTime(d.createdAt)}</span>
+                </td>
+                <td>
+                  <Pill tone={TONES[d.status]}>{WORDS[d.status]}</Pill>
+                  {d.deliveredAt && <span className="cell-sub">{fullTime(d.deliveredAt)}</span>}
+                  {d.status === 'pending' && d.nextAttemptAt && (
+                    <span className="cell-sub">next {fullTime(d.nextAttemptAt)}</span>
+                  )}
+                </td>
+                <td className="num">{d.attempts}</td>
+                <td>
+                  {d.lastStatus !== null ? `HTTP ${d.lastStatus}` : d.lastError ? '' : '—'}
+                  {d.lastError && <span className="cell-sub error-text">{d.lastError}</span>}
+                </td>
+                <td>
+                  {d.status === 'failed' && (
+                    <button
+                      type="button"
+                      className="button button-small"
+                      disabled={retrying === d.id}
+                      onClick={() => void retry(d.id)}
+                      aria-label={`Retry ${d.type} from ${fullTime(d.createdAt)}`}
+                    >
+                      Retry
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+          <LoadMore pages={pages} />
         </>
       )}
     </section>

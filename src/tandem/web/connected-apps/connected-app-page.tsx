@@ -5,8 +5,8 @@ import { dateOnly, fullTime } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { AppMark } from '../ui/app-mark.tsx'
+import { BackLink } from '../ui/back-link.tsx'
 import { ExternalLink } from '../ui/external-link.tsx'
-import { BackIcon } from '../ui/icons.tsx'
 import { Pill } from '../ui/pill.tsx'
 import { DeletionStatus } from './deletion-status.tsx'
 import { LedgerSection } from './ledger-section.tsx'
@@ -66,10 +66,7 @@ export function ConnectedAppPage({ clientId }: { clientId: string }) {
 
   return (
     <div className="page-content" data-testid="connected-app-page">
-      <Link to={paths.connectedApps} className="back-link-inline">
-        <BackIcon width={18} height={18} />
-        Connected apps
-      </Link>
+      <BackLink to={paths.connectedApps}>Connected apps</BackLink>
       {error && <Notice tone="error">{error}</Notice>}
       {status === 'loading' && <p className="muted pad-y">Loading…</p>}
       {status !== 'loading' && !app && !gone && (

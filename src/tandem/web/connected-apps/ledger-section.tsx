@@ -1,9 +1,11 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useState } from 'react'
 import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { api, ledgerDownloadUrl } from '../api/endpoints.ts'
 import { describeError } from '../api/http.ts'
-import type { LedgerEntry, LedgerVerification } from '../api/types.ts'
+import type { LedgerVerification } from '../api/types.ts'
 import { fullTime, plural } from '../lib/format.ts'
+import { LoadMore, usePages } from '../lib/use-pages.tsx'
+import { DataTable } from '../ui/data-table.tsx'
 
 const PAGE = 20
 
@@ -47,33 +49,17 @@ function Verification({ result }: { result: LedgerVerification }) {
 
 /** One app's calls for me, newest first, with downloads and a check of the ledger's hash chain. */
 export function LedgerSection({ clientId, appName }: { clientId: string; appName: string }) {
-  const [entries, setEntries] = useState<LedgerEntry[]>([])
-  const [nextCursor, setNextCursor] = useState<string | null>(null)
-  const [status, setStatus] = useState<'loading' | 'ready' | 'more'>('loading')
-  const [error, setError] = useState<string | null>(null)
-  const [verification, setVerification] = useState<LedgerVerification | null>(null)
-  const [verifying, setVerifying] = useState(false)
-
-  const load = useCallback(
-    async (before?: string) => {
-      setStatus(before ? 'more' : 'loading')
-      setError(null)
-      try {
-        const page = await api.ledger(clientId, { limit: PAGE, before })
-        setEntries((current) => (before ? [...current, ...page.entries] : page.entries))
-        setNextCursor(page.nextCursor)
-      } catch (failure) {
-        setError(describeError(failure))
-      } finally {
-        setStatus('ready')
-      }
-    },
+  const fetchPage = useCallback(
+    (before: string | undefined) =>
+      api
+        .ledger(clientId, { limit: PAGE, before })
+        .then((page) => ({ items: page.entries, nextCursor: page.nextCursor })),
     [clientId],
   )
-
-  useEffect(() => {
-    void load()
-  }, [load])
+  const pages = usePages(fetchPage)
+  const { items: entries, status, error, setError } = pages
+  const [verification, setVerification] = useState<LedgerVerification | null>(null)
+  const [verifying, setVerifying] = useState(false)
 
   async function verify() {
     setVerifying(true)
@@ -124,59 +110,37 @@ export function LedgerSection({ clientId, appName }: { clientId: string; appName
         </p>
       )}
       {entries.length > 0 && (
-        <div className="table-wrap">
-          <table className="data-table ledger-table">
-            <caption className="sr-only">Calls {appName} made for you</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">What</th>
-                <th scope="col" className="num wide-only">
-                  Objects
-                </th>
-                <th scope="col">Purpose</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((entry) => (
-                <tr
-                  key={entry.id}
-                  data-testid="ledger-entry"
-                  data-seq={entry.seq}
-                  className={entry.seq === brokenSeq ? 'is-broken' : undefined}
-                >
-                  <td>
-                    <time dateTime={entry.createdAt}>{fullTime(entry.createdAt)}</time>
-                    <span className="cell-sub">#{entry.seq}</span>
-                  </td>
-                  <td>
-                    <code className="nowrap">{entry.action}</code>
-                    <span className="cell-sub">scope {entry.scope}</span>
-                    <span className="cell-sub phone-only">{plural(entry.objectCount, 'object')}</span>
-                  </td>
-                  <td className="num wide-only">{entry.objectCount}</td>
-                  <td>
-                    <span className="ledger-purpose">{entry.purpose}</span>
-                    <Details details={entry.details} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={`Calls ${appName} made for you`}
+          className="ledger-table"
+          columns={['When', 'What', { label: 'Objects', num: true, wideOnly: true }, 'Purpose']}
+        >
+          {entries.map((entry) => (
+            <tr
+              key={entry.id}
+              data-testid="ledger-entry"
+              data-seq={entry.seq}
+              className={entry.seq === brokenSeq ? 'is-broken' : undefined}
+            >
+              <td>
+                <time dateTime={entry.createdAt}>{fullTime(entry.createdAt)}</time>
+                <span className="cell-sub">#{entry.seq}</span>
+              </td>
+              <td>
+                <code className="nowrap">{entry.action}</code>
+                <span className="cell-sub">scope {entry.scope}</span>
+                <span className="cell-sub phone-only">{plural(entry.objectCount, 'object')}</span>
+              </td>
+              <td className="num wide-only">{entry.objectCount}</td>
+              <td>
+                <span className="ledger-purpose">{entry.purpose}</span>
+                <Details details={entry.details} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
-      {nextCursor && (
-        <div className="load-more">
-          <button
-            type="button"
-            className="button button-small"
-            disabled={status === 'more'}
-            onClick={() => void load(nextCursor)}
-          >
-            {status === 'more' ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      )}
+      <LoadMore pages={pages} />
     </section>
   )
 }

@@ -1,4 +1,5 @@
 import './reports.css'
+import { DataTable } from '../ui/data-table.tsx'
 
 export interface ChartSeries {
   name: string
@@ -150,45 +151,32 @@ export function LineChart(props: LineChartProps) {
       </ul>
       <details className="chart-data">
         <summary>Show the numbers</summary>
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="sr-only">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Day (UTC)</th>
-                {series.map((s) => (
-                  <th key={s.name} scope="col" className="num">
-                    {s.name}
-                  </th>
-                ))}
-                {band && (
-                  <th scope="col" className="num">
-                    {band.label}
-                  </th>
-                )}
-                {highlights && <th scope="col">Flag</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {days.map((day, i) => (
-                <tr key={day} className={highlights?.[i] ? 'is-broken' : undefined}>
-                  <th scope="row">{day}</th>
-                  {series.map((s) => (
-                    <td key={s.name} className="num">
-                      {number.format(s.values[i] ?? 0)}
-                    </td>
-                  ))}
-                  {band && (
-                    <td className="num">
-                      {number.format(band.low[i] ?? 0)}–{number.format(band.high[i] ?? 0)}
-                    </td>
-                  )}
-                  {highlights && <td>{highlights[i] ? 'Flagged' : ''}</td>}
-                </tr>
+        <DataTable
+          caption={title}
+          columns={[
+            'Day (UTC)',
+            ...series.map((s) => ({ label: s.name, num: true })),
+            band && { label: band.label, num: true },
+            highlights && 'Flag',
+          ]}
+        >
+          {days.map((day, i) => (
+            <tr key={day} className={highlights?.[i] ? 'is-broken' : undefined}>
+              <th scope="row">{day}</th>
+              {series.map((s) => (
+                <td key={s.name} className="num">
+                  {number.format(s.values[i] ?? 0)}
+                </td>
               ))}
-            </tbody>
-          </table>
-        </div>
+              {band && (
+                <td className="num">
+                  {number.format(band.low[i] ?? 0)}–{number.format(band.high[i] ?? 0)}
+                </td>
+              )}
+              {highlights && <td>{highlights[i] ? 'Flagged' : ''}</td>}
+            </tr>
+          ))}
+        </DataTable>
       </details>
     </figure>
   )
