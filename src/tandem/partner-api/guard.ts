@@ -4,7 +4,7 @@ import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, type JSONWebKey
 import type Provider from 'oidc-provider'
 import { AppError } from '../../lib/errors.ts'
 import type { TandemContext } from '../context.ts'
-import { findPartnerGrant } from '../oauth/grants.repository.ts'
+import type { Db } from '../db.ts'
 import { partnerResource } from '../oauth/scopes.ts'
 import { findUserByAppSubject } from '../oauth/subjects.ts'
 import { coveredScopes } from '../partners/agreements.service.ts'
@@ -48,6 +48,64 @@ class TtlCache<V> {
   }
 }
 
+/**
+ * Whether each grant the guard has seen is live, and for which partner. Known grants are re-read
+ * together, in one statement, once they are STATE_CACHE_MS old, so their number does not multiply the
+ * queries; a grant not seen before is read on its own.
+ */
+class GrantStates {
+  #states = new Map<string, { clientId: string; live: boolean }>()
+  #readAt = 0
+  #rereading: Promise<void> | undefined
+  // Bumped by clear(): a read started before it does not put back what it read.
+  #generation = 0
+  readonly #db: Db
+
+  constructor(db: Db) {
+    this.#db = db
+  }
+
+  /** Reads the grants' state; keeps it unless clear() ran meanwhile (it is still the answer to this call). */
+  async #read(grantIds: string[]) {
+    const generation = this.#generation
+    const rows = await this.#db
+      .selectFrom('partner_grants')
+      .select(['grant_id', 'client_id', 'revoked_at'])
+      .where('grant_id', 'in', grantIds)
+      .execute()
+    const found = new Map(
+      rows.map((r) => [r.grant_id, { clientId: r.client_id, live: r.revoked_at === null }]),
+    )
+    const kept = generation === this.#generation
+    if (kept) for (const id of grantIds) this.#states.set(id, found.get(id) ?? { clientId: '', live: false })
+    return { found, kept }
+  }
+
+  async #rereadAll() {
+    const startedAt = Date.now()
+    if (this.#states.size > 10_000) this.#states.clear()
+    const ids = [...this.#states.keys()]
+    if (ids.length === 0 || (await this.#read(ids)).kept) this.#readAt = startedAt
+  }
+
+  async isLive(grantId: string, clientId: string): Promise<boolean> {
+    if (Date.now() - this.#readAt >= STATE_CACHE_MS) {
+      this.#rereading ??= this.#rereadAll().finally(() => {
+        this.#rereading = undefined
+      })
+      await this.#rereading
+    }
+    const state = this.#states.get(grantId) ?? (await this.#read([grantId])).found.get(grantId)
+    return state?.live === true && state.clientId === clientId
+  }
+
+  clear(): void {
+    this.#generation++
+    this.#states.clear()
+    this.#readAt = 0
+  }
+}
+
 function invalidToken(message: string, scheme = 'Bearer'): AppError {
   return new AppError(401, 'invalid_token', message, undefined, {
     'www-authenticate': `${scheme} error="invalid_token", error_description="${message}"`,
@@ -69,9 +127,11 @@ export interface PartnerGuardOptions {
 export function createPartnerGuard(ctx: TandemContext, provider: Provider, publicJwks: JSONWebKeySet) {
   const jwks = createLocalJWKSet(publicJwks)
   const audience = partnerResource(ctx.config.publicOrigin)
-  const grants = new TtlCache<boolean>()
+  const grants = new GrantStates(ctx.db)
   const agreements = new TtlCache<Set<string>>()
-  const subjects = new TtlCache<string | undefined>()
+  // A partner's app-scoped id names the same user for good, so it is looked up once (revocation and
+  // account deletion are caught by the grant check, which comes first).
+  const subjects = new Map<string, string>()
   // A token's signature, issuer, audience and type are checked once; its time claims on every call.
   const verifiedTokens = new Map<string, Record<string, unknown>>()
 
@@ -177,15 +237,15 @@ export function createPartnerGuard(ctx: TandemContext, provider: Provider, publi
       }
       let userId: string | undefined
       if (grantId) {
-        const alive = await grants.get(grantId, async () => {
-          const grant = await findPartnerGrant(ctx.db, grantId)
-          return grant !== undefined && grant.revoked_at === null && grant.client_id === clientId
-        })
-        if (!alive) throw invalidToken('the access was revoked')
-        userId = await subjects.get(`${clientId}\u0000${sub}`, () =>
-          findUserByAppSubject(ctx.db, clientId, sub),
-        )
-        if (!userId) throw invalidToken('the access token names no user')
+        if (!(await grants.isLive(grantId, clientId))) throw invalidToken('the access was revoked')
+        const subject = `${clientId}\u0000${sub}`
+        userId = subjects.get(subject)
+        if (userId === undefined) {
+          userId = await findUserByAppSubject(ctx.db, clientId, sub)
+          if (!userId) throw invalidToken('the access token names no user')
+          if (subjects.size >= VERIFIED_TOKENS_MAX) subjects.clear()
+          subjects.set(subject, userId)
+        }
       }
       if (options.scope) {
         if (!scopes.has(options.scope)) {
