@@ -1,6 +1,7 @@
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react'
 import { ApiError, describeError } from '../api-client.ts'
-import { Link, nextPath, useSearch } from '../router.tsx'
+import { Link, navigate, nextPath, useSearch } from '../router.tsx'
+import type { Session } from '../session.ts'
 import { Field } from './field.tsx'
 import { Notice } from './notice.tsx'
 
@@ -130,4 +131,37 @@ export function AuthScreen<Me>({ mode, product }: { mode: AuthMode; product: Aut
       </div>
     </main>
   )
+}
+
+/**
+ * The signed-in app once the server has said who is logged in, the log in or sign up screen for
+ * anyone else. Logging in on /login or /signup goes on to the `?next=` page, or `home`.
+ */
+export function AuthGate<Me>(props: {
+  session: Session<Me>
+  /** The route's name: `login` and `signup` are the auth pages. */
+  page: string
+  product: AuthProduct<Me>
+  home: string
+  children: ReactNode
+}) {
+  const { session, page, product, home } = props
+  const onAuthPage = page === 'login' || page === 'signup'
+  const signedIn = session.status === 'signed-in'
+
+  useEffect(() => {
+    if (signedIn && onAuthPage) navigate(nextPath(location.search) ?? home, { replace: true })
+  }, [signedIn, onAuthPage, home])
+
+  if (session.status === 'loading') {
+    return (
+      <div className="splash" role="status">
+        Loading {product.name}…
+      </div>
+    )
+  }
+  if (session.status === 'anonymous')
+    return <AuthScreen mode={page === 'signup' ? 'signup' : 'login'} product={product} />
+  if (onAuthPage) return null
+  return props.children
 }

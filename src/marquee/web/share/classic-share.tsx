@@ -26,18 +26,16 @@ export function RecipientIcon({ recipient, size = 36 }: { recipient: Recipient; 
   return <Avatar name={recipient.name} url={recipient.avatarUrl} size={size} />
 }
 
-/** Variant `classic`: tick recipients in a list, add a note, press Send. */
-export function ClassicShare({
-  title,
-  surface,
-  groups,
-  onDone,
-}: {
+/** What the share dialog hands either variant. */
+export interface ShareVariantProps {
   title: Title
   surface: Surface
   groups: RecipientGroup[]
   onDone: () => void
-}) {
+}
+
+/** Variant `classic`: tick recipients in a list, add a note, press Send. */
+export function ClassicShare({ title, surface, groups, onDone }: ShareVariantProps) {
   const sender = useSender(title, surface)
   const [note, setNote] = useState('')
   const [selected, setSelected] = useState<Set<string>>(new Set())

@@ -1,7 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
 import { Field } from '../../../lib/web/ui/field.tsx'
-import type { Surface, Title } from '../api/types.ts'
-import { type RecipientGroup, RecipientIcon } from './classic-share.tsx'
+import { RecipientIcon, type ShareVariantProps } from './classic-share.tsx'
 import { externalRecipients, type Recipient, statusLabel, succeeded } from './recipients.ts'
 import { ShareResults } from './share-results.tsx'
 import { useSender } from './use-sender.ts'
@@ -13,17 +12,7 @@ export const UNDO_MS = 4_000
  * Variant `quick`: one tap on a friend sends (after a short undo window); links are made at once,
  * since nobody receives anything until the viewer pastes or mails them.
  */
-export function QuickShare({
-  title,
-  surface,
-  groups,
-  onDone,
-}: {
-  title: Title
-  surface: Surface
-  groups: RecipientGroup[]
-  onDone: () => void
-}) {
+export function QuickShare({ title, surface, groups, onDone }: ShareVariantProps) {
   const sender = useSender(title, surface)
   const [note, setNote] = useState('')
   const [queued, setQueued] = useState<Record<string, true>>({})

@@ -1,7 +1,7 @@
 import { useEffect } from 'react'
-import { AuthScreen } from '../../../lib/web/ui/auth-screen.tsx'
+import { AuthGate } from '../../../lib/web/ui/auth-screen.tsx'
 import { authProduct } from '../auth/auth-product.tsx'
-import { navigate, paths, useRoute } from '../lib/router.tsx'
+import { paths, useRoute } from '../lib/router.tsx'
 import { PublicPartnerPage } from '../partners/public-partner-page.tsx'
 import { totalUnread, useApp } from '../state/app-state.ts'
 import { Shell } from './shell.tsx'
@@ -19,25 +19,13 @@ export function App() {
   const session = useApp((s) => s.session)
   const route = useRoute()
   useDocumentTitle()
-  const onAuthPage = route.name === 'login' || route.name === 'signup'
-  const signedIn = session.status === 'signed-in'
-
-  useEffect(() => {
-    if (signedIn && onAuthPage) navigate(paths.inbox, { replace: true })
-  }, [signedIn, onAuthPage])
 
   // A partner's public page is for anyone, logged in or not.
   if (route.name === 'public-partner')
     return <PublicPartnerPage key={route.clientId} clientId={route.clientId} />
-  if (session.status === 'loading') {
-    return (
-      <div className="splash" role="status">
-        Loading Tandem…
-      </div>
-    )
-  }
-  if (session.status === 'anonymous')
-    return <AuthScreen mode={route.name === 'signup' ? 'signup' : 'login'} product={authProduct} />
-  if (onAuthPage) return null
-  return <Shell route={route} />
+  return (
+    <AuthGate session={session} page={route.name} product={authProduct} home={paths.inbox}>
+      <Shell route={route} />
+    </AuthGate>
+  )
 }
