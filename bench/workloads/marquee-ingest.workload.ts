@@ -22,7 +22,15 @@ import type { BenchContext, Workload, WorkloadResult } from '../lib/types.ts'
 const BATCH = 10000
 const DAY = 86_400_000
 const START = Date.UTC(2026, 0, 5)
-const ROLLUP_TABLES = ['share_rollups', 'share_rollups_late', 'sender_daily_sends', 'confirmed_sends']
+const ROLLUP_TABLES = [
+  'share_rollups',
+  'share_rollups_late',
+  'sender_daily_sends',
+  'sender_day_totals',
+  'sender_day_clips',
+  'share_rollups_clipped',
+  'confirmed_sends',
+]
 
 /** A deterministic generator (mulberry32): every run ingests the same events. */
 function prng(seed: number) {

@@ -15,9 +15,9 @@ const START = '2026-01-05'
  * domain from 20,000 senders, ~0.8 GETs and ~0.35 confirmations per send, 2% of clicks late.
  */
 export async function seedEvents(db: import('kysely').Kysely<MarqueeDatabase>, sends: number) {
-  await sql`truncate events, share_rollups, share_rollups_late, sender_daily_sends, confirmed_sends`.execute(
-    db,
-  )
+  await sql`
+    truncate events, share_rollups, share_rollups_late, sender_daily_sends, sender_day_totals, sender_day_clips,
+      share_rollups_clipped, confirmed_sends`.execute(db)
   await sql`
     insert into events (id, type, send_id, occurred_at, received_at, sender_id, title_id, interface, surface,
       variant, recipient_type, click_class, rolled_up)

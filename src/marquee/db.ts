@@ -134,6 +134,37 @@ export interface SenderDayTotalsTable {
   clicks: Generated<number>
 }
 
+/** What clipping a sender-day at the default bound removes from one of its cells. */
+export interface SenderDayClipsTable {
+  day: Day
+  sender_id: string
+  interface: string
+  surface: string
+  variant: string
+  recipient_type: string
+  sends: number
+  clicks: number
+  unique_clicks: number
+}
+
+/** sender_day_clips summed per cell. */
+export interface ShareRollupsClippedTable {
+  day: Day
+  interface: string
+  surface: string
+  variant: string
+  recipient_type: string
+  sends: Generated<number>
+  clicks: Generated<number>
+  unique_clicks: Generated<number>
+}
+
+/** The bound and variants the precomputed clipping holds; no row, none. */
+export interface ClipPrecomputeTable {
+  bound: number
+  variants: string[]
+}
+
 export interface SigningKeysTable {
   kid: string
   alg: 'EdDSA' | 'ES256'
@@ -239,6 +270,9 @@ export interface MarqueeDatabase {
   share_rollups_late: ShareRollupsLateTable
   sender_daily_sends: SenderDailySendsTable
   sender_day_totals: SenderDayTotalsTable
+  sender_day_clips: SenderDayClipsTable
+  share_rollups_clipped: ShareRollupsClippedTable
+  clip_precompute: ClipPrecomputeTable
   report_versions: ReportVersionsTable
   privacy_budget_ledger: PrivacyBudgetLedgerTable
   signing_keys: SigningKeysTable

@@ -1,6 +1,7 @@
 import { CompiledQuery, PostgresAdapter, sql } from 'kysely'
 import type { Interface, RecipientType, Surface } from '../../lib/measurement-dimensions.ts'
 import type { Db } from '../db.ts'
+import { PRECOMPUTED_BOUND, reclipSenderDays, type SenderDayKey } from './clipping.ts'
 
 export const EVENT_TYPES = [
   'recommendation.sent',
@@ -512,7 +513,9 @@ async function ingest(
     }
   }
 
-  await upsertCounts(trx, rollups, late, senders, senderDays)
+  const overBound = await upsertCounts(trx, rollups, late, senders, senderDays)
+  // A sender-day over the bound is clipped again now its rows have grown (in this statement's snapshot).
+  await reclipSenderDays(trx, overBound)
   return newEvents.length
 }
 
@@ -526,19 +529,22 @@ type Entries = ReturnType<typeof sortedEntries>
 const keyCol = (e: Entries, i: number) => quoted(e.map((x) => x.k[i] as string))
 const countCol = (e: Entries, pick: (c: Counts) => number) => bare(e.map((x) => pick(x.c)))
 
-/** The four upserts in one statement (one round trip); each aggregated over the batch. */
+/**
+ * The four upserts in one statement (one round trip); each aggregated over the batch. Returns the
+ * sender-days it touched that are now over the bound ingest clips at.
+ */
 async function upsertCounts(
   trx: Db,
   rollups: Map<string, Counts>,
   late: Map<string, Counts>,
   senders: Map<string, Counts>,
   senderDays: Map<string, Counts>,
-): Promise<void> {
+): Promise<SenderDayKey[]> {
   const r = sortedEntries(rollups)
   const l = sortedEntries(late)
   const s = sortedEntries(senders)
   const t = sortedEntries(senderDays)
-  await sql`
+  const { rows } = await sql<{ day: string; sender_id: string }>`
     with rollups as (
       insert into share_rollups as r (day, interface, surface, variant, recipient_type, sends, clicks,
         unique_clicks, clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
@@ -576,17 +582,21 @@ async function upsertCounts(
         ${countCol(t, (c) => c.clicks)}::int[])
       on conflict (day, sender_id) do update set
         sends = r.sends + excluded.sends,
-        clicks = r.clicks + excluded.clicks)
-    insert into sender_daily_sends as r (day, interface, surface, variant, recipient_type, sender_id, sends,
-      clicks, unique_clicks)
-    select * from unnest(${keyCol(s, 0)}::date[], ${keyCol(s, 1)}::text[], ${keyCol(s, 2)}::text[],
-      ${keyCol(s, 3)}::text[], ${keyCol(s, 4)}::text[], ${keyCol(s, 5)}::uuid[],
-      ${countCol(s, (c) => c.sends)}::int[], ${countCol(s, (c) => c.clicks)}::int[],
-      ${countCol(s, (c) => c.uniqueClicks)}::int[])
-    on conflict (day, sender_id, interface, surface, variant, recipient_type) do update set
-      sends = r.sends + excluded.sends,
-      clicks = r.clicks + excluded.clicks,
-      unique_clicks = r.unique_clicks + excluded.unique_clicks`.execute(trx)
+        clicks = r.clicks + excluded.clicks
+      returning day, sender_id, greatest(sends, clicks) > ${sql.lit(PRECOMPUTED_BOUND)} as over),
+    senders as (
+      insert into sender_daily_sends as r (day, interface, surface, variant, recipient_type, sender_id, sends,
+        clicks, unique_clicks)
+      select * from unnest(${keyCol(s, 0)}::date[], ${keyCol(s, 1)}::text[], ${keyCol(s, 2)}::text[],
+        ${keyCol(s, 3)}::text[], ${keyCol(s, 4)}::text[], ${keyCol(s, 5)}::uuid[],
+        ${countCol(s, (c) => c.sends)}::int[], ${countCol(s, (c) => c.clicks)}::int[],
+        ${countCol(s, (c) => c.uniqueClicks)}::int[])
+      on conflict (day, sender_id, interface, surface, variant, recipient_type) do update set
+        sends = r.sends + excluded.sends,
+        clicks = r.clicks + excluded.clicks,
+        unique_clicks = r.unique_clicks + excluded.unique_clicks)
+    select day::text as day, sender_id from totals where over order by day, sender_id`.execute(trx)
+  return rows.map((r) => ({ day: r.day, senderId: r.sender_id }))
 }
 
 export interface RollupRow {

@@ -6,6 +6,8 @@ import { INTERFACES, RECIPIENT_TYPES, SURFACES } from '../../lib/measurement-dim
 import { createTestDatabase, type TestDatabase } from '../../lib/testing/test-db.ts'
 import type { MarqueeDatabase } from '../db.ts'
 import { migrations } from '../migrations/index.ts'
+import { buildReport } from '../reports/builder.ts'
+import { rollupSource } from '../reports/rollup-source.ts'
 import { CLICK_CLASSES, CLICK_WINDOW_MS, type MarqueeEvent, recordEvents } from './events.service.ts'
 import { rebuildRollups } from './rollups-rebuild.ts'
 
@@ -50,11 +52,17 @@ async function snapshot() {
     ['share_rollups_late', 'day, interface, surface, variant, recipient_type, arrived_day'],
     ['sender_daily_sends', 'day, sender_id, interface, surface, variant, recipient_type'],
     ['sender_day_totals', 'day, sender_id'],
+    ['sender_day_clips', 'day, sender_id, interface, surface, variant, recipient_type'],
     ['confirmed_sends', 'send_id, late'],
   ] as const) {
     const { rows } = await sql.raw(`select * from ${table} order by ${key}`).execute(database.db)
     out[table] = rows.map((r) => JSON.stringify(r))
   }
+  // A cell whose clipping came back to nothing keeps a row of zeros at ingest; a rebuild writes none.
+  const { rows } = await sql`
+    select * from share_rollups_clipped where sends <> 0 or clicks <> 0 or unique_clicks <> 0
+    order by day, interface, surface, variant, recipient_type`.execute(database.db)
+  out.share_rollups_clipped = rows.map((r) => JSON.stringify(r))
   return out
 }
 
@@ -93,6 +101,32 @@ test('a full rebuild from the raw events reproduces what ingest kept, late click
       if (rand() < 0.6) events.push({ type: 'recommendation.click_confirmed', id, sendId, at: clickAt })
     }
   }
+  // Two heavy senders, over the clipping bound on some days, their sends spread over cells and batches.
+  const heavy = [randomUUID(), randomUUID()]
+  for (const [h, senderId] of heavy.entries()) {
+    for (let d = 0; d < 3; d++) {
+      for (let i = 0; i < 18 + 8 * h + 4 * d; i++) {
+        const at = new Date(START + d * DAY + Math.floor(rand() * DAY))
+        const sendId = randomUUID()
+        events.push({
+          type: 'recommendation.sent',
+          sendId,
+          senderId,
+          titleId: 't2',
+          interface: pick(INTERFACES),
+          surface: pick(SURFACES),
+          variant: i % 3 === 0 ? 'quick' : 'classic',
+          recipientType: pick(RECIPIENT_TYPES),
+          at,
+        })
+        if (rand() < 0.7) {
+          const id = randomUUID()
+          events.push({ type: 'recommendation.clicked', id, sendId, clickClass: 'human', at })
+          events.push({ type: 'recommendation.click_confirmed', id, sendId, at })
+        }
+      }
+    }
+  }
   // Some clicks arrive in a batch before their send's.
   const batches: MarqueeEvent[][] = []
   const shuffled = events
@@ -113,6 +147,21 @@ test('a full rebuild from the raw events reproduces what ingest kept, late click
   ])
 
   const incremental = await snapshot()
+  assert.ok(incremental.share_rollups_clipped!.length > 0, 'the set has sender-days to clip')
+  // What ingest summed per cell is what clipping the rows gives: the same report either way.
+  const source = rollupSource(database.db)
+  const options = {
+    partner: 'p',
+    periodStart: '2026-04-06',
+    now: new Date('2026-05-30T00:00:00Z'),
+    noise: { mode: 'none' } as const,
+  }
+  const { clipped: _, ...rowsOnly } = source
+  const precomputed = await buildReport(source, options)
+  const fromRows = await buildReport(rowsOnly, options)
+  assert.ok(precomputed.report.privacy.clippedShare.sends > 0)
+  assert.deepEqual(precomputed.report.rows, fromRows.report.rows)
+  assert.deepEqual(precomputed.report.privacy.clippedShare, fromRows.report.privacy.clippedShare)
   const afterIngest = await totalsAgainstSums()
   assert.ok(afterIngest.totals.length > 50)
   assert.ok(afterIngest.totals.some((t) => t.clicks > 0))

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../db.ts'
+import { reclipSenderDays } from './clipping.ts'
 
 const TABLES = [
   'share_rollups',
@@ -111,7 +112,7 @@ async function rebuildCellRollups(trx: Db): Promise<{ rollups: number; senderRow
 
 /**
  * Rebuilds every table derived from the raw events (share_rollups, share_rollups_late,
- * sender_daily_sends and its per-sender-day totals, confirmed_sends) from `events` alone, with the rules ingest applies batch by
+ * sender_daily_sends with its per-sender-day totals and clipping at the default bound, confirmed_sends) from `events` alone, with the rules ingest applies batch by
  * batch: a send counts in the cell of its UTC day; a click counts there when it came within 7 days of
  * its send (CLICK_WINDOW_MS, strictly more is late) and in the late bucket of the day it came
  * otherwise; a send's first confirmation in each bucket is its unique click; clicks whose send is not
@@ -213,6 +214,7 @@ export async function rebuildRollups(
     await sql`alter table confirmed_sends add constraint confirmed_sends_pkey primary key (send_id, late)`.execute(
       trx,
     )
+    await reclipSenderDays(trx, 'all')
     // Clicks whose send arrived after them are rolled up now (ingest would have done so on arrival).
     await sql`
       update events e set rolled_up = true

@@ -7,6 +7,7 @@ import * as m0005 from './0005_reports.ts'
 import * as m0006 from './0006_report_delivery.ts'
 import * as m0007 from './0007_sender_day_totals.ts'
 import * as m0008 from './0008_signing_key_schedule.ts'
+import * as m0009 from './0009_clip_precompute.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
@@ -17,4 +18,5 @@ export const migrations: Migrations = {
   '0006_report_delivery': m0006,
   '0007_sender_day_totals': m0007,
   '0008_signing_key_schedule': m0008,
+  '0009_clip_precompute': m0009,
 }

@@ -43,6 +43,37 @@ export interface RollupSource {
    * the number of events.
    */
   sendersOverCap(from: string, to: string, cap: number): Promise<SenderDayCell[]>
+  /**
+   * What clipping at `cap` removes from each cell, summed at ingest, when the source keeps it for this
+   * bound and these variants; undefined otherwise (the builder then clips sendersOverCap's rows itself).
+   */
+  clipped?(
+    from: string,
+    to: string,
+    cap: number,
+    variants: readonly string[],
+  ): Promise<RollupCell[] | undefined>
+}
+
+/** What a report reads: the cells, and either the rows to clip or what clipping removes per cell. */
+export interface PeriodData {
+  rollups: readonly RollupCell[]
+  overCap: readonly SenderDayCell[]
+  removed?: readonly RollupCell[]
+}
+
+/** Reads a period from a RollupSource: the precomputed clipping when it has one, else the rows to clip. */
+export async function readPeriod(
+  source: RollupSource,
+  range: { from: string; to: string; cap: number; variants: readonly string[] },
+): Promise<PeriodData> {
+  const { from, to, cap, variants } = range
+  const [rollups, removed] = await Promise.all([
+    source.cells(from, to),
+    source.clipped?.(from, to, cap, variants),
+  ])
+  if (removed) return { rollups, overCap: [], removed }
+  return { rollups, overCap: await source.sendersOverCap(from, to, cap) }
 }
 
 export type NoiseMode =
@@ -199,6 +230,7 @@ export function clippedCells(
   rollups: readonly RollupCell[],
   overCap: readonly SenderDayCell[],
   cap: number,
+  removed?: readonly RollupCell[],
 ) {
   const index = new Map(domain.map((c, i) => [keyOf(c), i]))
   const counts: Counts[] = domain.map(() => ({ sends: 0, clicks: 0, uniqueClicks: 0 }))
@@ -211,6 +243,26 @@ export function clippedCells(
     for (const m of MEASURES) counts[i]![m] += r[m]
     totalSends += r.sends
     totalClicks += r.clicks
+  }
+  if (removed) {
+    // Clipping already worked out per sender-day (at ingest) and summed per cell.
+    let clippedSends = 0
+    let clippedClicks = 0
+    for (const r of removed) {
+      const i = index.get(keyOf(r))
+      if (i === undefined) continue
+      const cell = counts[i]!
+      for (const m of MEASURES) cell[m] = Math.max(0, cell[m] - r[m])
+      clippedSends += r.sends
+      clippedClicks += r.clicks
+    }
+    return {
+      counts,
+      clippedShare: {
+        sends: totalSends === 0 ? 0 : clippedSends / totalSends,
+        clicks: totalClicks === 0 ? 0 : clippedClicks / totalClicks,
+      },
+    }
   }
   const bySenderDay = new Map<string, { rows: SenderDayCell[]; cells: number[] }>()
   for (const r of overCap) {
@@ -292,15 +344,12 @@ const HALF_WIDTH_BASIS =
   'the discrete law’s own 95% quantile, the smallest integer h with P(|noise| ≤ h) ≥ 0.95; (Δ/ε)·ln(20) is the continuous Laplace figure and covers slightly less than 95% of integer noise'
 
 /** Builds the report from what a RollupSource returned (pure: randomness comes from options). */
-export function buildReportFrom(
-  data: { rollups: readonly RollupCell[]; overCap: readonly SenderDayCell[] },
-  options: BuildOptions,
-): BuiltReport {
+export function buildReportFrom(data: PeriodData, options: BuildOptions): BuiltReport {
   const variants = [...(options.variants ?? SHARE_DIALOG.arms.map((a) => a.name))]
   const cap = options.clip ?? DEFAULT_CLIP
   const status = periodStatus(options.periodStart, options.now)
   const domain = domainCells(options.periodStart, variants)
-  const { counts, clippedShare } = clippedCells(domain, data.rollups, data.overCap, cap)
+  const { counts, clippedShare } = clippedCells(domain, data.rollups, data.overCap, cap, data.removed)
   // One sender-day moves at most C sends, C clicks and C unique clicks (unique ≤ sends) in its day.
   const sensitivity = 3 * cap
   const base: Omit<PartnerReport, 'rows' | 'privacy'> = {
@@ -415,8 +464,8 @@ export async function buildReport(source: RollupSource, options: BuildOptions): 
   const to = addDays(from, PERIOD_DAYS - 1)
   const cap = options.clip ?? DEFAULT_CLIP
   periodStatus(from, options.now)
-  const [rollups, overCap] = await Promise.all([source.cells(from, to), source.sendersOverCap(from, to, cap)])
-  return buildReportFrom({ rollups, overCap }, options)
+  const variants = options.variants ?? SHARE_DIALOG.arms.map((a) => a.name)
+  return buildReportFrom(await readPeriod(source, { from, to, cap, variants }), options)
 }
 
 /**

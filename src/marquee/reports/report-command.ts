@@ -76,6 +76,11 @@ export async function runReportCommand(ctx: MarqueeContext, command: ReportComma
         if (!command.noNoise) bar.stage('noising')
         return rows
       },
+      clipped: async (from, to, cap, variants) => {
+        const removed = await source.clipped(from, to, cap, variants)
+        if (removed && !command.noNoise) bar.stage('noising')
+        return removed
+      },
     },
     {
       partner: registration?.clientId ?? '(not registered)',

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import type { MarqueeDatabase } from '../db.ts'
+import { SHARE_DIALOG } from '../experiments/experiments.service.ts'
 import { assertBudget, type BudgetPolicy, DEFAULT_BUDGET_POLICY, spendBudget } from './budget.ts'
 import {
   type BuildOptions,
@@ -12,6 +13,7 @@ import {
   periodDays,
   periodStatus,
   type RollupSource,
+  readPeriod,
 } from './builder.ts'
 import { findReportVersion, insertReportVersion } from './reports.repository.ts'
 import { type SigningKey, signReport } from './sign.ts'
@@ -62,12 +64,14 @@ export async function releaseReport(
   const from = options.periodStart
   const to = days.at(-1) as string
   periodStatus(from, options.now)
-  const [rollups, overCap] = await Promise.all([
-    source.cells(from, to),
-    source.sendersOverCap(from, to, options.clip ?? DEFAULT_CLIP),
-  ])
+  const data = await readPeriod(source, {
+    from,
+    to,
+    cap: options.clip ?? DEFAULT_CLIP,
+    variants: options.variants ?? SHARE_DIALOG.arms.map((a) => a.name),
+  })
   options.onStage?.('noising')
-  const built = buildReportFrom({ rollups, overCap }, options)
+  const built = buildReportFrom(data, options)
   options.onStage?.('signing')
   const jws = await signReport(built.report, options.key)
   options.onStage?.('storing')

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test'
 import { sql } from 'kysely'
 import { createTestDatabase, type TestDatabase } from '../../lib/testing/test-db.ts'
 import type { MarqueeDatabase } from '../db.ts'
+import { reclipSenderDays } from '../events/clipping.ts'
 import { migrations } from '../migrations/index.ts'
 import { buildReport, MEASURES } from './builder.ts'
 import { rollupSource } from './rollup-source.ts'
@@ -72,6 +73,8 @@ describe('the rollup tables as the builder’s source', () => {
     await sql`
       insert into sender_day_totals (day, sender_id, sends, clicks)
       select day, sender_id, sum(sends), sum(clicks) from sender_daily_sends group by 1, 2`.execute(db)
+    // …and the clipping at the default bound, as a full rebuild works it out.
+    await reclipSenderDays(db, 'all')
     const source = rollupSource(db)
     const over = await source.sendersOverCap(periodStart, '2026-02-14', 20)
     assert.equal(new Set(over.map((r) => r.senderId)).size, 3)
@@ -97,6 +100,15 @@ describe('the rollup tables as the builder’s source', () => {
     const inMemory = await buildReport(memorySource(senderDays), { ...options, noise: { mode: 'none' } })
     assert.deepEqual(fromTables.report.rows, inMemory.report.rows)
     assert.deepEqual(fromTables.report.privacy.clippedShare, inMemory.report.privacy.clippedShare)
+    // The precomputed clipping was used, and clipping the rows instead gives the same report.
+    assert.ok((await source.clipped(periodStart, '2026-02-14', 20, variants))!.length > 0)
+    const { clipped: _, ...rowsOnly } = source
+    const fromRows = await buildReport(rowsOnly, { ...options, noise: { mode: 'none' } })
+    assert.deepEqual(fromRows.report.rows, fromTables.report.rows)
+    assert.deepEqual(fromRows.report.privacy.clippedShare, fromTables.report.privacy.clippedShare)
+    // Another bound or other variants are not precomputed: the rows are clipped.
+    assert.equal(await source.clipped(periodStart, '2026-02-14', 10, variants), undefined)
+    assert.equal(await source.clipped(periodStart, '2026-02-14', 20, ['classic']), undefined)
     assert.ok(fromTables.report.privacy.clippedShare.sends > 0)
     for (const row of fromTables.report.rows) for (const m of MEASURES) assert.ok(row[m] !== undefined)
 

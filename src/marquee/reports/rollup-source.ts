@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../db.ts'
+import { PRECOMPUTED_BOUND, PRECOMPUTED_VARIANTS } from '../events/clipping.ts'
 import type { RollupCell, RollupSource, SenderDayCell } from './builder.ts'
 import type { SenderArmDay } from './stats.ts'
 
@@ -12,7 +13,7 @@ const INDEXED_OVER = 20
  * need clipping, not the number of events. `clicks` there are confirmed clicks within the 7-day window,
  * `unique_clicks` the sends with one; late clicks stay in share_rollups_late for a restatement.
  */
-export function rollupSource(db: Db): RollupSource & {
+export function rollupSource(db: Db): Required<RollupSource> & {
   /** Per sender, day, interface and variant: for the SRM test and the crossover exclusion. */
   senderArms(from: string, to: string): Promise<SenderArmDay[]>
 } {
@@ -69,9 +70,47 @@ export function rollupSource(db: Db): RollupSource & {
           select interface, surface, variant, recipient_type, sends, clicks, unique_clicks
           from sender_daily_sends s where s.day = o.day and s.sender_id = o.sender_id offset 0) s
         where o.day between ${from}::date and ${to}::date and greatest(o.sends, o.clicks) > ${cap} ${indexed}
-        order by o.day, o.sender_id`.execute(db)
+        order by o.day, o.sender_id, s.interface, s.surface, s.variant, s.recipient_type`.execute(db)
       return rows.map((r) => ({
         senderId: r.sender_id,
+        day: r.day,
+        interface: r.interface,
+        surface: r.surface,
+        variant: r.variant,
+        recipientType: r.recipient_type,
+        sends: r.sends,
+        clicks: r.clicks,
+        uniqueClicks: r.unique_clicks,
+      }))
+    },
+
+    async clipped(from, to, cap, variants): Promise<RollupCell[] | undefined> {
+      // Kept at ingest for one bound and the variants ingest clips for; any other report clips its rows.
+      const same = (a: readonly string[], b: readonly string[]) =>
+        a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i])
+      if (cap !== PRECOMPUTED_BOUND || !same(variants, PRECOMPUTED_VARIANTS)) return undefined
+      const kept = await db
+        .selectFrom('clip_precompute')
+        .select('variants')
+        .where('bound', '=', cap)
+        .executeTakeFirst()
+      if (!kept || !same(kept.variants, PRECOMPUTED_VARIANTS)) return undefined
+      const rows = await db
+        .selectFrom('share_rollups_clipped')
+        .select([
+          sql<string>`day::text`.as('day'),
+          'interface',
+          'surface',
+          'variant',
+          'recipient_type',
+          'sends',
+          'clicks',
+          'unique_clicks',
+        ])
+        .where('day', '>=', from)
+        .where('day', '<=', to)
+        .execute()
+      return rows.map((r) => ({
         day: r.day,
         interface: r.interface,
         surface: r.surface,
