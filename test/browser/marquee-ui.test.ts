@@ -673,5 +673,15 @@ test('joining from a shared link goes on to the title (?next=)', {
   await page.getByRole('button', { name: 'Log in' }).click()
   await page.getByTestId('nav-home').waitFor()
   assert.equal(page.url(), `${marquee.url}/`)
+
+  // A page the server answers itself (here the reports, for administrators) is loaded from the server.
+  await page.getByTestId('logout').click()
+  await page.goto(`${marquee.url}/reports`)
+  assert.equal(new URL(page.url()).pathname, '/login')
+  await page.getByLabel('Username').fill(person.username)
+  await page.getByLabel('Password', { exact: true }).fill(person.password)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await page.getByText('Reports are for administrators.').waitFor()
+  assert.equal(new URL(page.url()).pathname, '/reports')
   await context.close()
 })

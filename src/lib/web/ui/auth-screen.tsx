@@ -135,7 +135,8 @@ export function AuthScreen<Me>({ mode, product }: { mode: AuthMode; product: Aut
 
 /**
  * The signed-in app once the server has said who is logged in, the log in or sign up screen for
- * anyone else. Logging in on /login or /signup goes on to the `?next=` page, or `home`.
+ * anyone else. Logging in on /login or /signup goes on to the `?next=` page (loaded from the server,
+ * which may answer it itself), or `home`.
  */
 export function AuthGate<Me>(props: {
   session: Session<Me>
@@ -150,7 +151,11 @@ export function AuthGate<Me>(props: {
   const signedIn = session.status === 'signed-in'
 
   useEffect(() => {
-    if (signedIn && onAuthPage) navigate(nextPath(location.search) ?? home, { replace: true })
+    if (!signedIn || !onAuthPage) return
+    const next = nextPath(location.search)
+    // The next page may be one the server answers itself (a report page, Connect with Tandem): load it.
+    if (next) location.replace(next)
+    else navigate(home, { replace: true })
   }, [signedIn, onAuthPage, home])
 
   if (session.status === 'loading') {
