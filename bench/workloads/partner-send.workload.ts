@@ -272,6 +272,10 @@ export const partnerSend: Workload = {
           "day's count per partner and context is " +
           'split over 16 rows by sender, summed by its readers, so concurrent senders rarely wait on one row lock ' +
           'until they commit.',
+        'Where the difference goes: mostly PostgreSQL CPU (see CPU per send). The partner send writes more rows ' +
+          '(the key, the send, two chained ledger entries, the count) and its statements are larger, and every ' +
+          'statement is parsed and planned again on each call; on a machine whose two cores are busy, the rate ' +
+          'follows the CPU each send costs.',
         'Users connect to the partner from a browser already signed in to Tandem (its session cookie), so the ' +
           'authorization skips the password form, which allows 10 sign-ins a minute per address.',
         'A round is a fixed number of calls, not a fixed time, so that the daily caps are never reached; its rate ' +
