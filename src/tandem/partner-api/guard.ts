@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, type JSONWebKeySet, jwtVerify } from 'jose'
+import { sql } from 'kysely'
 import type Provider from 'oidc-provider'
 import { AppError } from '../../lib/errors.ts'
 import type { TandemContext } from '../context.ts'
@@ -48,13 +49,16 @@ class TtlCache<V> {
   }
 }
 
+/** A grant no call asked about for this long is no longer re-read (it is read again when asked). */
+const GRANT_IDLE_MS = 60_000
+
 /**
- * Whether each grant the guard has seen is live, and for which partner. Known grants are re-read
- * together, in one statement, once they are STATE_CACHE_MS old, so their number does not multiply the
- * queries; a grant not seen before is read on its own.
+ * Whether each grant the guard has seen is live, and for which partner. The grants asked about in the
+ * last minute are re-read together, in one statement, once they are STATE_CACHE_MS old, so their
+ * number does not multiply the queries; a grant not seen before is read on its own.
  */
 class GrantStates {
-  #states = new Map<string, { clientId: string; live: boolean }>()
+  #states = new Map<string, { clientId: string; live: boolean; askedAt: number }>()
   #readAt = 0
   #rereading: Promise<void> | undefined
   // Bumped by clear(): a read started before it does not put back what it read.
@@ -71,19 +75,27 @@ class GrantStates {
     const rows = await this.#db
       .selectFrom('partner_grants')
       .select(['grant_id', 'client_id', 'revoked_at'])
-      .where('grant_id', 'in', grantIds)
+      .where(sql<boolean>`grant_id = any(${grantIds}::text[])`)
       .execute()
+    const now = Date.now()
     const found = new Map(
-      rows.map((r) => [r.grant_id, { clientId: r.client_id, live: r.revoked_at === null }]),
+      rows.map((r) => [r.grant_id, { clientId: r.client_id, live: r.revoked_at === null, askedAt: now }]),
     )
     const kept = generation === this.#generation
-    if (kept) for (const id of grantIds) this.#states.set(id, found.get(id) ?? { clientId: '', live: false })
+    if (kept) {
+      for (const id of grantIds) {
+        const askedAt = this.#states.get(id)?.askedAt ?? now
+        this.#states.set(id, { ...(found.get(id) ?? { clientId: '', live: false }), askedAt })
+      }
+    }
     return { found, kept }
   }
 
   async #rereadAll() {
     const startedAt = Date.now()
-    if (this.#states.size > 10_000) this.#states.clear()
+    for (const [id, state] of this.#states) {
+      if (startedAt - state.askedAt > GRANT_IDLE_MS) this.#states.delete(id)
+    }
     const ids = [...this.#states.keys()]
     if (ids.length === 0 || (await this.#read(ids)).kept) this.#readAt = startedAt
   }
@@ -95,7 +107,9 @@ class GrantStates {
       })
       await this.#rereading
     }
-    const state = this.#states.get(grantId) ?? (await this.#read([grantId])).found.get(grantId)
+    const known = this.#states.get(grantId)
+    if (known) known.askedAt = Date.now()
+    const state = known ?? (await this.#read([grantId])).found.get(grantId)
     return state?.live === true && state.clientId === clientId
   }
 
