@@ -235,8 +235,9 @@ export const partnerRead: Workload = {
       notes: [
         'What this compares: the guard alone. Both routes run the same handler: in one transaction, the user read ' +
           'and a ledger INSERT (privacy rule 3). GET /partner/v1/me first runs the partner guard: the ES256 JWT ' +
-          "verify (once per token; later calls re-check only its time claims), the grant check and the token's " +
-          'user (each cached for at most 1 s, and dropped at once when a grant or agreement changes). The twin ' +
+          'verify (once per token; later calls re-check only its time claims), the grant check (the known grants ' +
+          're-read together once they are 1 s old, and forgotten at once when a grant or agreement changes) and ' +
+          "the token's user (looked up once). The twin " +
           "reads the same token's claims without verifying them and remembers the user they name. It is registered " +
           `only when the server is started with TANDEM_BENCH_UNGUARDED_KEY (only on a loopback address), at ` +
           `${UNGUARDED_ME_PATH}, and answers only calls carrying that key; without it the path does not exist ` +
