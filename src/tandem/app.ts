@@ -116,9 +116,13 @@ export async function buildTandemApp(deps: TandemDeps): Promise<TandemApp> {
     ),
   )
   const serverSecrets = await loadServerSecrets(db, ctx.secrets, clock.now())
-  const provider = createProvider(ctx, serverSecrets)
+  // A grant the provider ends is dropped from this instance's guard cache before the revocation is
+  // answered (other instances hear it through NOTIFY): the very next call fails, SECURITY.md row 46.
+  let forgetPartnerState = () => {}
+  const provider = createProvider(ctx, serverSecrets, () => forgetPartnerState())
   await registerOAuthRoutes(app, ctx, provider)
   const requirePartner = createPartnerGuard(ctx, provider, publicJwks(serverSecrets))
+  forgetPartnerState = () => requirePartner.forget()
   const stopStateListener = await deps.database.listen(PARTNER_STATE_CHANNEL, () => requirePartner.forget())
   const partnerLimits: PartnerApiLimits = { ...deps.config.partnerApiLimits, ...deps.partnerApiLimits }
   registerPartnerMeRoute(app, ctx, requirePartner)

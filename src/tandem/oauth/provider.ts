@@ -20,13 +20,18 @@ const asksForPartnerScope = (scope: unknown) =>
  * Tandem's authorization server. Everything protocol-shaped is oidc-provider's; this is its
  * configuration, each choice tied to the SECURITY.md row it closes.
  */
-export function createProvider(ctx: TandemContext, secrets: ServerSecrets): Provider {
+export function createProvider(
+  ctx: TandemContext,
+  secrets: ServerSecrets,
+  /** Told, after the fact is stored, that the provider ended a grant (revocation, code or refresh-token reuse). */
+  onGrantRevoked?: (grantId: string) => void,
+): Provider {
   const { db, clock, config } = ctx
   const resource = partnerResource(config.publicOrigin)
   const refreshTtl = config.oauth.refreshTokenIdleDays * 86_400
 
   const configuration: Configuration = {
-    adapter: createAdapterClass(db, clock, ctx.secrets),
+    adapter: createAdapterClass(db, clock, ctx.secrets, onGrantRevoked),
     jwks: { keys: secrets.signingKeys as never },
     cookies: { keys: secrets.cookieKeys },
     // Row 8: code only; no implicit or hybrid response types.
