@@ -8,6 +8,7 @@ import { SecretBox } from '../lib/secret-box.ts'
 import { loadMarqueeConfig } from './config.ts'
 import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
+import { rebuildRollups } from './events/rollups-rebuild.ts'
 import { migrations } from './migrations/index.ts'
 import { type ReportCommand, runReportCommand } from './reports/report-command.ts'
 import { ALGS, type KeyAlg, publicJwks, rotateSigningKeys, signingKeys } from './tandem-link/keys.ts'
@@ -40,6 +41,11 @@ Commands:
       --compromised: the new keys sign at once and the old ones leave the JWK Set at once; Tandem may
       refuse what the new keys sign until its copy of the set expires (at most five minutes).
 
+  rebuild-rollups
+      Rebuild every table derived from the raw events (daily rollups, late bucket, per-sender counts and
+      the precomputed clipping) in one transaction, stage by stage on stderr. Ingest waits meanwhile.
+      For recovery, and once after an upgrade whose rollups gained a table.
+
   report --period-end YYYY-MM-DD [--dry-run] [--no-noise] [--epsilon E] [--status provisional|final]
       Release the 14-day partner report ending that day and deliver it to Tandem (signed with Marquee's
       EdDSA key), with a progress bar on stderr; a second delivery of a period is a restatement of the
@@ -67,6 +73,7 @@ type Command =
   | { name: 'tandem-register'; clientId: string; webhookSecret: string }
   | { name: 'tandem-status' }
   | { name: 'jwks' }
+  | { name: 'rebuild-rollups' }
   | { name: 'rotate-keys'; algs: readonly KeyAlg[]; compromised: boolean }
   | ({ name: 'report' } & ReportCommand)
   | { name: 'help' }
@@ -146,6 +153,7 @@ function parseCommand(argv: string[], env: Env): Command {
       }
     }
     case 'tandem-status':
+    case 'rebuild-rollups':
     case 'jwks':
       if (args.length) throw new UsageError(`unexpected argument: ${args[0]}`)
       return { name }
@@ -201,6 +209,16 @@ export async function runCli(argv: string[], env: Env = process.env, io: CliIo =
       case 'jwks':
         io.out(JSON.stringify(await publicJwks(ctx), null, 2))
         return 0
+      case 'rebuild-rollups': {
+        const started = performance.now()
+        const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`
+        const progress = io.progress ?? process.stderr
+        const { rollups, senderRows } = await rebuildRollups(database.db, {
+          onStage: (stage) => progress.write(`[${elapsed()}] ${stage}\n`),
+        })
+        io.out(`Rebuilt in ${elapsed()}: ${rollups} rollup rows, ${senderRows} sender-day-cell rows.`)
+        return 0
+      }
       case 'rotate-keys': {
         await signingKeys(ctx)
         const { retired, created, signsFrom } = await rotateSigningKeys(ctx, command)

@@ -121,10 +121,20 @@ async function rebuildCellRollups(trx: Db): Promise<{ rollups: number; senderRow
  * recorded stay pending. For recovery and for checking the incremental rollups. Ingest waits while it
  * runs (the events are locked against writes), so the result is one consistent state.
  */
+export type RebuildStage =
+  | 'joining clicks to their sends'
+  | 'daily rollups'
+  | 'late bucket'
+  | 'per-sender counts'
+  | 'confirmed sends'
+  | 'indexes'
+  | 'clipping'
+
 export async function rebuildRollups(
   db: Db,
-  options: { scope?: 'all' | 'rollups' } = {},
+  options: { scope?: 'all' | 'rollups'; onStage?: (stage: RebuildStage) => void } = {},
 ): Promise<{ rollups: number; senderRows: number }> {
+  const stage = options.onStage ?? (() => {})
   if (options.scope === 'rollups') {
     return db.isTransaction ? rebuildCellRollups(db) : db.transaction().execute(rebuildCellRollups)
   }
@@ -139,6 +149,7 @@ export async function rebuildRollups(
     await sql`alter table sender_daily_sends drop constraint sender_daily_sends_pkey`.execute(trx)
     await sql`alter table confirmed_sends drop constraint confirmed_sends_pkey`.execute(trx)
     // Clicks and confirmations with their send's cell, once: every derived table reads from here.
+    stage('joining clicks to their sends')
     await sql`
       create temp table rebuild_clicks on commit drop as
       select c.type, c.send_id, c.occurred_at, c.click_class, s.sender_id,
@@ -147,6 +158,7 @@ export async function rebuildRollups(
         (c.occurred_at at time zone 'UTC')::date as arrived_day
       from events c join events s on s.type = 'recommendation.sent' and s.id = c.send_id
       where c.type <> 'recommendation.sent'`.execute(trx)
+    stage('daily rollups')
     const rollups = await sql`
       insert into share_rollups (day, interface, surface, variant, recipient_type, sends, clicks, unique_clicks,
         clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
@@ -169,6 +181,7 @@ export async function rebuildRollups(
         group by 1, 2, 3, 4, 5
       ) t
       group by 1, 2, 3, 4, 5`.execute(trx)
+    stage('late bucket')
     await sql`
       insert into share_rollups_late (day, interface, surface, variant, recipient_type, arrived_day, clicks,
         unique_clicks, clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
@@ -187,6 +200,7 @@ export async function rebuildRollups(
       ) f on f.send_id = c.send_id and f.occurred_at = c.occurred_at and c.type = 'recommendation.click_confirmed'
       where c.late
       group by 1, 2, 3, 4, 5, 6`.execute(trx)
+    stage('per-sender counts')
     const senders = await sql`
       insert into sender_daily_sends (day, sender_id, interface, surface, variant, recipient_type, sends, clicks,
         unique_clicks)
@@ -202,6 +216,7 @@ export async function rebuildRollups(
         group by 1, 2, 3, 4, 5, 6
       ) t
       group by 1, 2, 3, 4, 5, 6`.execute(trx)
+    stage('confirmed sends')
     await sql`
       insert into confirmed_sends (send_id, late)
       select distinct send_id, late from rebuild_clicks where type = 'recommendation.click_confirmed'`.execute(
@@ -210,12 +225,14 @@ export async function rebuildRollups(
     await sql`
       insert into sender_day_totals (day, sender_id, sends, clicks)
       select day, sender_id, sum(sends), sum(clicks) from sender_daily_sends group by 1, 2`.execute(trx)
+    stage('indexes')
     await sql`
       alter table sender_daily_sends add constraint sender_daily_sends_pkey
         primary key (day, sender_id, interface, surface, variant, recipient_type)`.execute(trx)
     await sql`alter table confirmed_sends add constraint confirmed_sends_pkey primary key (send_id, late)`.execute(
       trx,
     )
+    stage('clipping')
     await reclipSenderDays(trx, 'all')
     // Clicks whose send arrived after them are rolled up now (ingest would have done so on arrival).
     await sql`
