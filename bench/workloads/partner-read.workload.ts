@@ -158,24 +158,25 @@ export const partnerRead: Workload = {
         'the two routes alone, one after the other (which goes first alternates), then GET /api/me with the same ' +
         `users' session cookies for context, then the two routes side by side, ${CONCURRENCY / 2} readers each. ` +
         `${rounds} round(s) of ${seconds} s per run after a ${warmup} s warm-up; medians over rounds, and for the ` +
-        'rates the median of the per-round ratios. The goal is on the side-by-side rates: both routes meet the ' +
-        'same moment of a shared machine, so its drift does not move their ratio.',
+        'rates the median of the per-round ratios. The goal is on the routes run alone, as every other ' +
+        'workload is judged; side by side, both routes meet the same moment of a shared machine, so its drift ' +
+        'does not move that ratio, and it is shown as a check.',
       baseline: 'the same handler without the guard',
       comparisons: [
-        {
-          metric: 'reads/s, side by side',
-          unit: 'req/s',
-          tandem: median(sideBySide.map((r) => ok(r.guarded))),
-          baseline: median(sideBySide.map((r) => ok(r.unguarded))),
-          ratio: median(sideBySide.map((r) => ok(r.guarded) / ok(r.unguarded))),
-          goal: { op: '>=', value: 0.9 },
-        },
         {
           metric: 'reads/s, each alone',
           unit: 'req/s',
           tandem: median(partnerRuns.map(ok)),
           baseline: median(twinRuns.map(ok)),
           ratio: median(ratios(partnerRuns, twinRuns)),
+          goal: { op: '>=', value: 0.9 },
+        },
+        {
+          metric: 'reads/s, side by side',
+          unit: 'req/s',
+          tandem: median(sideBySide.map((r) => ok(r.guarded))),
+          baseline: median(sideBySide.map((r) => ok(r.unguarded))),
+          ratio: median(sideBySide.map((r) => ok(r.guarded) / ok(r.unguarded))),
         },
         {
           metric: 'latency p50',
