@@ -3,19 +3,29 @@ import { readdirSync, readFileSync } from 'node:fs'
 // Linux reports utime and stime in clock ticks; 100 per second on every mainstream kernel build.
 const TICKS_PER_SECOND = 100
 
-/** CPU seconds (user + system, all threads) a process has used so far; undefined off Linux or once it is gone. */
-export function processCpuSeconds(pid: number): number | undefined {
+/**
+ * CPU seconds (user + system, all threads) a process has used so far; with `reapedChildren`, also what
+ * its children that have exited and been waited for used. Undefined off Linux or once it is gone.
+ */
+export function processCpuSeconds(pid: number, reapedChildren = false): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // The command name may hold spaces: fields are counted from the closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+    const own = Number(fields[11]) + Number(fields[12])
+    const children = reapedChildren ? Number(fields[13]) + Number(fields[14]) : 0
+    return (own + children) / TICKS_PER_SECOND
   } catch {
     return undefined
   }
 }
 
-/** CPU seconds used so far by every process named `postgres` on this machine, or undefined if none is visible. */
+/**
+ * CPU seconds used so far by every process named `postgres` on this machine, or undefined if none is
+ * visible. A backend that exits takes its CPU time out of the sum of live processes, but the
+ * postmaster, which waits for it, adds it to its children's time: counting that keeps the total from
+ * going backwards when connections close during a measurement.
+ */
 export function postgresCpuSeconds(): number | undefined {
   let total: number | undefined
   for (const entry of readdirSync('/proc')) {
@@ -25,7 +35,7 @@ export function postgresCpuSeconds(): number | undefined {
     } catch {
       continue
     }
-    total = (total ?? 0) + (processCpuSeconds(Number(entry)) ?? 0)
+    total = (total ?? 0) + (processCpuSeconds(Number(entry), true) ?? 0)
   }
   return total
 }
