@@ -31,13 +31,14 @@ interface CellRow {
  * The per-cell rollups only (share_rollups and the late bucket): what a report reads besides the
  * per-sender counts, rebuilt without touching those (which ingest keeps as it goes).
  *
- * One pass: every event joined to its send (a send is its own send), grouped by the send's cell, by
- * whether it came after the 7-day window (and then by the day it came), and, for confirmations, by send:
- * a send's confirmations in a bucket make one group, so counting those groups counts unique clicks
- * without a `count(distinct …)` sort. The groups (about one per confirmed send) are then summed per
- * cell; the late bucket's unique click is the send's first late confirmation. It is a SELECT, so
- * PostgreSQL may run it in parallel (an INSERT … SELECT never is); the few hundred rows it returns are
- * inserted after.
+ * Sends are counted per cell straight from the table (a send is in its own cell: no join). Clicks and
+ * confirmations are joined to their send and counted per cell, window and (when late) the day they
+ * came, so every group is a cell and the aggregation stays a few hundred rows. A confirmation is its
+ * send's unique click in its bucket when it is the send's only confirmation, which holds for nearly all
+ * of them: the few sends confirmed more than once are found first (by id alone, no join) and counted
+ * apart, one per send and bucket (in the late bucket, on the day of the send's first late
+ * confirmation). It is a SELECT, so PostgreSQL may run it in parallel (an INSERT … SELECT never is);
+ * the few hundred rows it returns are inserted after.
  */
 async function rebuildCellRollups(trx: Db): Promise<{ rollups: number; senderRows: number }> {
   await sql`lock table events in share mode`.execute(trx)
@@ -49,41 +50,53 @@ async function rebuildCellRollups(trx: Db): Promise<{ rollups: number; senderRow
   // Compiling the statement (JIT) costs more than it saves on its expressions: measured both ways.
   await sql`set local jit = off`.execute(trx)
   await sql`truncate share_rollups, share_rollups_late`.execute(trx)
+  // A parameter, not a subquery: the statement below stays parallel-safe.
+  const { rows: repeated } = await sql<{ send_id: string }>`
+    select send_id from events where type = 'recommendation.click_confirmed'
+    group by send_id having count(*) > 1`.execute(trx)
+  const confirmedTwice = repeated.map((r) => r.send_id)
   const { rows } = await sql<CellRow>`
-    with g as materialized (
-      select (s.occurred_at at time zone 'UTC')::date as day, s.interface, s.surface, s.variant, s.recipient_type,
-        w.late,
-        case when w.late then (e.occurred_at at time zone 'UTC')::date end as arrived_day,
-        case when e.type = 'recommendation.click_confirmed' then e.send_id end as confirmed_send,
-        case when w.late and e.type = 'recommendation.click_confirmed' then e.occurred_at end as late_at,
-        count(*) filter (where e.type = 'recommendation.sent') as sends,
-        count(*) filter (where e.type = 'recommendation.click_confirmed') as clicks,
-        count(*) filter (where e.click_class = 'human') as h,
-        count(*) filter (where e.click_class = 'preview_fetch') as p,
-        count(*) filter (where e.click_class = 'scanner') as s,
-        count(*) filter (where e.click_class = 'unknown') as u
-      from events s join events e on e.send_id = s.id,
+    with parts as (
+      select (occurred_at at time zone 'UTC')::date as day, interface, surface, variant, recipient_type,
+        false as late, null::date as arrived_day, count(*) as sends, 0::bigint as clicks, 0::bigint as unique_clicks,
+        count(*) filter (where click_class = 'human') as h,
+        count(*) filter (where click_class = 'preview_fetch') as p,
+        count(*) filter (where click_class = 'scanner') as s,
+        count(*) filter (where click_class = 'unknown') as u
+      from events where type = 'recommendation.sent'
+      group by 1, 2, 3, 4, 5
+      union all
+      select (s.occurred_at at time zone 'UTC')::date, s.interface, s.surface, s.variant, s.recipient_type, w.late,
+        case when w.late then (e.occurred_at at time zone 'UTC')::date end, 0,
+        count(*) filter (where e.type = 'recommendation.click_confirmed'),
+        count(*) filter (where e.type = 'recommendation.click_confirmed' and e.send_id <> all(${confirmedTwice}::uuid[])),
+        count(*) filter (where e.click_class = 'human'),
+        count(*) filter (where e.click_class = 'preview_fetch'),
+        count(*) filter (where e.click_class = 'scanner'),
+        count(*) filter (where e.click_class = 'unknown')
+      from events e join events s on s.id = e.send_id and s.type = 'recommendation.sent',
         lateral (select e.occurred_at - s.occurred_at > interval '7 days' as late) w
-      where s.type = 'recommendation.sent'
-      group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+      where e.type <> 'recommendation.sent'
+      group by 1, 2, 3, 4, 5, 6, 7
+      union all
+      select day, interface, surface, variant, recipient_type, late, arrived_day, 0, 0, count(*), 0, 0, 0, 0
+      from (
+        select distinct on (e.send_id, w.late) (s.occurred_at at time zone 'UTC')::date as day, s.interface,
+          s.surface, s.variant, s.recipient_type, w.late,
+          case when w.late then (e.occurred_at at time zone 'UTC')::date end as arrived_day
+        from events e join events s on s.id = e.send_id and s.type = 'recommendation.sent',
+          lateral (select e.occurred_at - s.occurred_at > interval '7 days' as late) w
+        where e.type = 'recommendation.click_confirmed' and e.send_id = any(${confirmedTwice}::uuid[])
+        order by e.send_id, w.late, e.occurred_at
+      ) f
+      group by 1, 2, 3, 4, 5, 6, 7
     )
-    select 'cell' as kind, day::text as day, interface, surface, variant, recipient_type, null as arrived_day,
-      sum(sends)::int as sends, sum(clicks)::int as clicks, count(confirmed_send)::int as unique_clicks,
-      sum(h)::int as h, sum(p)::int as p, sum(s)::int as s, sum(u)::int as u
-    from g where not late
-    group by day, interface, surface, variant, recipient_type
-    union all
-    select 'late', g.day::text, g.interface, g.surface, g.variant, g.recipient_type, g.arrived_day::text,
-      0, sum(g.clicks)::int, count(f.confirmed_send)::int, sum(g.h)::int, sum(g.p)::int, sum(g.s)::int,
-      sum(g.u)::int
-    from g
-    left join (
-      select distinct on (confirmed_send) confirmed_send, late_at from g
-      where late and confirmed_send is not null
-      order by confirmed_send, late_at
-    ) f on f.confirmed_send = g.confirmed_send and f.late_at = g.late_at
-    where g.late
-    group by g.day, g.interface, g.surface, g.variant, g.recipient_type, g.arrived_day`.execute(trx)
+    select case when late then 'late' else 'cell' end as kind, day::text as day, interface, surface, variant,
+      recipient_type, arrived_day::text as arrived_day, sum(sends)::int as sends, sum(clicks)::int as clicks,
+      sum(unique_clicks)::int as unique_clicks, sum(h)::int as h, sum(p)::int as p, sum(s)::int as s,
+      sum(u)::int as u
+    from parts
+    group by late, day, interface, surface, variant, recipient_type, arrived_day`.execute(trx)
   const cells = rows.filter((r) => r.kind === 'cell')
   const late = rows.filter((r) => r.kind === 'late')
   const col = (list: CellRow[], pick: (r: CellRow) => string | number) => list.map(pick)
