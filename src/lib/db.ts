@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
@@ -66,9 +67,13 @@ async function openPGlite<DB>(options: OpenDbOptions): Promise<Database<DB>> {
 }
 
 async function openPostgres<DB>(url: string, poolSize: number): Promise<Database<DB>> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize })
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: PreparingClient })
   // An idle client that loses its connection must not take the process down.
   pool.on('error', () => {})
+  // Between checkouts no transaction is open, so a full statement cache can be dropped safely here.
+  pool.on('acquire', (client) => {
+    if (client instanceof PreparingClient) client.dropStatementsIfFull()
+  })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   const listeners = new Set<PgListener>()
   return {
@@ -88,6 +93,58 @@ async function openPostgres<DB>(url: string, poolSize: number): Promise<Database
       await Promise.all([...listeners].map((l) => l.stop()))
       await db.destroy()
     },
+  }
+}
+
+/** Named statements one pooled connection keeps prepared at most (each holds parse trees and plans in its backend). */
+const MAX_PREPARED_PER_CONNECTION = 200
+const DML = /^\s*(with|select|insert|update|delete)\b/i
+
+/**
+ * A pooled connection that runs every parameterised DML statement as a named prepared statement, named
+ * by a hash of its text, so PostgreSQL parses it once per connection and may reuse its plan (after five
+ * executions, when a generic plan costs no more than the custom ones). Statements without parameters
+ * (BEGIN, COMMIT, DDL in migrations) stay unnamed. Once `MAX_PREPARED_PER_CONNECTION` are prepared,
+ * new texts run unnamed until the next checkout deallocates them all, so SQL built from varying input
+ * (IN lists of any length) cannot grow a backend's memory without bound.
+ */
+class PreparingClient extends pg.Client {
+  #names = new Map<string, string>()
+
+  // biome-ignore lint/suspicious/noExplicitAny: pg.Client.query's overloads cannot be forwarded with their types.
+  override query(...args: any[]): any {
+    const [text, values] = args
+    if (
+      typeof text === 'string' &&
+      Array.isArray(values) &&
+      values.length > 0 &&
+      args.length === 2 &&
+      DML.test(text)
+    ) {
+      const name = this.#nameOf(text)
+      if (name) return super.query({ name, text, values })
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: as above.
+    return (super.query as (...a: any[]) => any)(...args)
+  }
+
+  #nameOf(text: string): string | undefined {
+    const known = this.#names.get(text)
+    if (known || this.#names.size >= MAX_PREPARED_PER_CONNECTION) return known
+    const name = `s_${createHash('sha256').update(text).digest('base64url').slice(0, 32)}`
+    this.#names.set(text, name)
+    return name
+  }
+
+  /** Called at checkout, when no transaction is open: deallocates every named statement once the cache is full. */
+  dropStatementsIfFull(): void {
+    if (this.#names.size < MAX_PREPARED_PER_CONNECTION) return
+    this.#names.clear()
+    // node-postgres remembers which names it has parsed on this connection; they are gone after DEALLOCATE ALL.
+    const connection = (this as unknown as { connection: { parsedStatements: Record<string, string> } })
+      .connection
+    connection.parsedStatements = {}
+    super.query('deallocate all').catch(() => {})
   }
 }
 
