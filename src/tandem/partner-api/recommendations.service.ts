@@ -138,6 +138,13 @@ export async function sendRecommendations(
       // App friends are known by their app-scoped id (and still have a live grant for this partner); they
       // are resolved with the sender's sends today, the partner's name and the sender's, in one statement.
       const subs = [...new Set(input.recipients.filter((r) => !HANDLE_PATTERN.test(r)))]
+      // A VALUES list rather than unnest(array): the planner then knows how many rows there are without
+      // seeing the values, so the statement's generic plan (one per list length, up to 20) costs what a
+      // custom one does and PostgreSQL reuses it instead of planning every call again.
+      const subRows =
+        subs.length === 0
+          ? sql`(select null::text where false)`
+          : sql`(values ${sql.join(subs.map((sub) => sql`(${sub}::text)`))})`
       const prelude = (
         await sql<{
           sent: string | number
@@ -154,7 +161,7 @@ export async function sendRecommendations(
             (
               select coalesce(json_agg(c), '[]'::json) from (
                 select q.sub, r.user_id, ${candidateChecks(caller, day)}
-                from unnest(${subs}::text[]) as q(sub)
+                from ${subRows} as q(sub)
                 join lateral (
                   select a.user_id from app_subjects a
                   where a.client_id = ${caller.clientId} and a.sub = q.sub
