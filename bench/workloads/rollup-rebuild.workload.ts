@@ -150,6 +150,10 @@ export const rollupRebuild: Workload = {
           'workers; the plain GROUP BY runs as PostgreSQL plans it with the defaults. A confirmation is its ' +
           'send’s unique click in its bucket when the send has no other; only sends confirmed more than once ' +
           '(none in this data set) are deduplicated, one per send and bucket, so no aggregation groups by send.',
+        'The rebuild reads the events four times (repeated confirmations, sends per cell, and both sides of the ' +
+          'join) where the GROUP BY reads them once, and its parallel workers need idle cores: on a machine busy ' +
+          'with other work the ratio rises toward that of a serial run, about 3.3 (measured with ' +
+          'max_parallel_workers_per_gather = 0).',
       ],
     }
   },
