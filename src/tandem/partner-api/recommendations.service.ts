@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import type { Db, Thread } from '../db.ts'
-import { ledgerLocksFragment } from '../ledger/ledger.repository.ts'
+import { lockLedgers } from '../ledger/ledger.repository.ts'
 import { appendLedgerEntries, type LedgerEntryDraft, ledgerUsers } from '../ledger/ledger.service.ts'
 import { shimLinkId } from '../links/links.service.ts'
 import { once, requestHash, storeResponse } from '../messaging/idempotency.ts'
@@ -145,6 +145,21 @@ export async function sendRecommendations(
         subs.length === 0
           ? sql`(select null::text where false)`
           : sql`(values ${sql.join(subs.map((sub) => sql`(${sub}::text)`))})`
+      // Every partner send takes the ledger locks of everyone its entries may name before it locks a
+      // thread (writeMessage), so two sends sharing a thread and users cannot deadlock. Without handles,
+      // those are the sender and the app friends this statement resolves, locked here in user-id order
+      // (ledgerUsers' order); a handle's friend is known only once it is spent, so then they are taken
+      // after the handles are resolved.
+      const lockHere = subs.length === input.recipients.length
+      const ledgerLocks = lockHere
+        ? sql`, ledger_locks as (
+            select pg_advisory_xact_lock(hashtextextended('tandem.ledger:' || k, 0))
+            from (
+              select distinct u::text as k from (select ${caller.userId}::uuid as u union select user_id from c) x
+            ) t
+            order by k collate "C"
+          )`
+        : sql``
       const prelude = (
         await sql<{
           sent: string | number
@@ -153,26 +168,26 @@ export async function sendRecommendations(
           display_name: string
           candidates: (Candidate & { sub: string })[] | string
         }>`
+          with c as (
+            select q.sub, r.user_id, ${candidateChecks(caller, day)}
+            from ${subRows} as q(sub)
+            join lateral (
+              select a.user_id from app_subjects a
+              where a.client_id = ${caller.clientId} and a.sub = q.sub
+                and exists (
+                  select 1 from partner_grants g
+                  where g.user_id = a.user_id and g.client_id = a.client_id and g.revoked_at is null
+                )
+              limit 1
+            ) r on true
+          )${ledgerLocks}
           select
             (select count(*) from partner_sends
               where client_id = ${caller.clientId} and sender_id = ${caller.userId} and day = ${day}) as sent,
             (select name from partner_apps where client_id = ${caller.clientId}) as app_name,
             u.username, u.display_name,
-            (
-              select coalesce(json_agg(c), '[]'::json) from (
-                select q.sub, r.user_id, ${candidateChecks(caller, day)}
-                from ${subRows} as q(sub)
-                join lateral (
-                  select a.user_id from app_subjects a
-                  where a.client_id = ${caller.clientId} and a.sub = q.sub
-                    and exists (
-                      select 1 from partner_grants g
-                      where g.user_id = a.user_id and g.client_id = a.client_id and g.revoked_at is null
-                    )
-                  limit 1
-                ) r on true
-              ) c
-            ) as candidates
+            (select coalesce(json_agg(c), '[]'::json) from c) as candidates
+            ${lockHere ? sql`, (select count(*) from ledger_locks) as locked` : sql``}
           from users u where u.id = ${caller.userId}`.execute(trx)
       ).rows[0]
       if (!prelude || prelude.app_name === null) {
@@ -198,15 +213,9 @@ export async function sendRecommendations(
       const sender = { userId: caller.userId, username: prelude.username, displayName: prelude.display_name }
       const sends: RecommendationResult['sends'] = []
       const ledger: LedgerEntryDraft[] = []
-      // Written together after the loop; a recipient named twice in one call counts toward their cap.
-      const written: {
-        id: string
-        recipientId: string
-        kind: string
-        messageId: string
-        linkId: string | null
-      }[] = []
-      const events: RealtimeEvent[] = []
+      // Who receives a message, decided before anything is written (a recipient named twice in one call
+      // counts toward their cap).
+      const deliveries: { sendId: string; friend: Recipient }[] = []
       const receivedNow = new Map<string, number>()
       const recipientRoom = (friend: { received: number }) => limits.recipientDailyCap - friend.received
       for (const recipient of input.recipients) {
@@ -221,6 +230,48 @@ export async function sendRecommendations(
           sends.push({ id: newId(), recipient, status: 'not_delivered' })
           continue
         }
+        const sendId = newId()
+        deliveries.push({ sendId, friend })
+        receivedNow.set(friend.userId, (receivedNow.get(friend.userId) ?? 0) + 1)
+        remaining--
+        sends.push({ id: sendId, recipient, status: 'sent' })
+        ledger.push({
+          userId: friend.userId,
+          clientId: caller.clientId,
+          scope: 'recommendations.send',
+          action: 'recommendation.received',
+          objectCount: 1,
+          purpose: 'deliver a recommendation from a friend',
+          details: { sendId, titleId: input.title.id },
+        })
+      }
+      const accepted = deliveries.length
+      ledger.unshift({
+        userId: caller.userId,
+        clientId: caller.clientId,
+        scope: 'recommendations.send',
+        action: 'recommendation.sent',
+        objectCount: accepted,
+        purpose: 'send the recommendations the user chose',
+        details: { titleId: input.title.id, recipients: input.recipients.length, accepted },
+      })
+      const result = { status: 201, body: { sends } }
+      // The answer stored for the Idempotency-Key rides on the ledger insert, the effect's last statement.
+      const stored = idempotency ? [storeResponse(idempotency, result)] : []
+      if (accepted === 0) {
+        await appendLedgerEntries(trx, clock, ledger, { alongside: stored })
+        return { ...result, stored: idempotency !== undefined }
+      }
+      if (!lockHere) await lockLedgers(trx, ledgerUsers(ledger))
+      const written: {
+        id: string
+        recipientId: string
+        kind: string
+        messageId: string
+        linkId: string | null
+      }[] = []
+      const events: RealtimeEvent[] = []
+      for (const { sendId, friend } of deliveries) {
         const thread: Pick<Thread, 'id'> = friend.threadId
           ? { id: friend.threadId }
           : (await openDirectThread(trx, clock, caller.userId, friend.userId)).thread
@@ -239,7 +290,6 @@ export async function sendRecommendations(
           [caller.userId, friend.userId],
         )
         events.push(event)
-        const sendId = newId()
         written.push({
           id: sendId,
           recipientId: friend.userId,
@@ -247,38 +297,15 @@ export async function sendRecommendations(
           messageId: message.id,
           linkId: message.card ? shimLinkId(message.card.href) : null,
         })
-        receivedNow.set(friend.userId, (receivedNow.get(friend.userId) ?? 0) + 1)
-        remaining--
-        sends.push({ id: sendId, recipient, status: 'sent' })
-        ledger.push({
-          userId: friend.userId,
-          clientId: caller.clientId,
-          scope: 'recommendations.send',
-          action: 'recommendation.received',
-          objectCount: 1,
-          purpose: 'deliver a recommendation from a friend',
-          details: { sendId, titleId: input.title.id },
-        })
       }
-      const accepted = written.length
-      ledger.unshift({
-        userId: caller.userId,
-        clientId: caller.clientId,
-        scope: 'recommendations.send',
-        action: 'recommendation.sent',
-        objectCount: accepted,
-        purpose: 'send the recommendations the user chose',
-        details: { titleId: input.title.id, recipients: input.recipients.length, accepted },
-      })
-      const result = { status: 201, body: { sends } }
-      // The answer stored for the Idempotency-Key rides on the ledger insert, the effect's last statement.
-      const stored = idempotency ? [storeResponse(idempotency, result)] : []
-      if (accepted > 0) {
-        // The sends, the messages' realtime events and the ledger locks of everyone the entries name, in
-        // one statement; the day's count (a row that other senders of the day may share) rides on the
-        // ledger insert, the effect's last statement, so its row lock is held for as short a time as it can be.
-        await sql`
-          with sends as (
+      // The sends with the messages' realtime events, the day's count (a row that other senders of the
+      // day may share, so its lock is held for as short a time as it can be) and the stored answer ride on
+      // the ledger insert, the effect's last statement.
+      await appendLedgerEntries(trx, clock, ledger, {
+        locked: true,
+        alongside: [
+          sql`
+            with notified as (select ${sql.join(events.map(eventNotification))})
             insert into partner_sends (id, client_id, sender_id, recipient_id, recipient_kind, message_id, link_id,
               day, interface, surface, variant, created_at)
             select w.id, ${caller.clientId}, ${caller.userId}::uuid, w.recipient_id, w.kind, w.message_id, w.link_id,
@@ -286,25 +313,16 @@ export async function sendRecommendations(
               ${now.toISOString()}::timestamptz
             from unnest(${written.map((w) => w.id)}::uuid[], ${written.map((w) => w.recipientId)}::uuid[],
               ${written.map((w) => w.kind)}::text[], ${written.map((w) => w.messageId)}::uuid[],
-              ${written.map((w) => w.linkId)}::text[]) as w(id, recipient_id, kind, message_id, link_id)
-          ),
-          notified as (select ${sql.join(events.map(eventNotification))})
-          select locks.* from (${ledgerLocksFragment(ledgerUsers(ledger))}) locks, notified`.execute(trx)
-        await appendLedgerEntries(trx, clock, ledger, {
-          locked: true,
-          alongside: [
-            sql`
+              ${written.map((w) => w.linkId)}::text[]) as w(id, recipient_id, kind, message_id, link_id), notified`,
+          sql`
             insert into partner_daily_counts (client_id, day, interface, surface, variant, shard, sends)
             values (${caller.clientId}, ${day}::date, ${input.context.interface}, ${input.context.surface},
               ${input.context.variant}, ${countShard(caller.userId)}::smallint, ${accepted}::int)
             on conflict (client_id, day, interface, surface, variant, shard)
               do update set sends = partner_daily_counts.sends + excluded.sends`,
-            ...stored,
-          ],
-        })
-      } else {
-        await appendLedgerEntries(trx, clock, ledger, { alongside: stored })
-      }
+          ...stored,
+        ],
+      })
       return { ...result, stored: idempotency !== undefined }
     }
     if (!idempotency) {
