@@ -160,6 +160,10 @@ export const messageSend: Workload = {
           'lookup, then BEGIN; thread; membership; members; blocks; sequence; INSERT; read marker; re-read with ' +
           'sender; members; NOTIFY; COMMIT) where the floor makes 3: round trips alone predicted about 0.23; the ' +
           'goal leaves a little room for HTTP, validation and JSON on top.',
+        'A send now makes 7 round trips: the session lookup, then BEGIN; the thread with membership; members ' +
+          'with blocks; sequence, INSERT and read marker in one statement; NOTIFY; COMMIT. Its parameterised ' +
+          'statements run as named prepared statements (src/lib/db.ts), parsed once per pooled connection with ' +
+          "their generic plans reused; the floor's INSERT is sent unnamed, parsed and planned each time.",
         `Where the time goes: a message costs ${formatValue(cpu.server, 'µs')} of Tandem CPU and ` +
           `${withPostgres ? `${formatValue(cpu.postgres, 'µs')} of PostgreSQL CPU` : 'nothing more (PGlite runs inside it)'}` +
           `, a floor row ${formatValue(cpu.floorSelf, 'µs')} of client CPU` +

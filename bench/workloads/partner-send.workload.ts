@@ -264,18 +264,20 @@ export const partnerSend: Workload = {
           'partner send does more, in one transaction: after the guard (its token, grant and agreement checks ' +
           'cached for at most 1 s) and the rate limit (in memory), the Idempotency-Key claim, which also takes ' +
           "the sender's advisory lock; one read for the sender's sends today, the partner's name and every " +
-          "recipient's checks (friend, block, mute, partner messages received today, their thread); the message " +
-          'with its shim link; the send rows with the realtime event and the ledger locks; then the ledger ' +
-          "entries of sender and recipient (hash-chained) with the day's count and the stored answer. Five " +
-          'statements between BEGIN and COMMIT, against four for the first-party send (thread and membership, ' +
-          'members and blocks, the message, the realtime event), after one to look its session up. The ' +
-          "day's count per partner and context is " +
-          'split over 16 rows by sender, summed by its readers, so concurrent senders rarely wait on one row lock ' +
-          'until they commit.',
+          "recipient's checks (friend, block, mute, partner messages received today, their thread), which also " +
+          'takes the ledger locks of the sender and those recipients; the message with its shim link; then the ' +
+          "ledger entries of sender and recipient (hash-chained) with the send rows, the realtime event, the day's " +
+          'count and the stored answer. Four statements between BEGIN and COMMIT, as for the first-party send ' +
+          '(thread and membership, members and blocks, the message, the realtime event), which looks its session ' +
+          "up first. The day's count per partner and context is split over 16 rows by sender, summed by its " +
+          'readers, so concurrent senders rarely wait on one row lock until they commit.',
         'Where the difference goes: mostly PostgreSQL CPU (see CPU per send). The partner send writes more rows ' +
-          '(the key, the send, two chained ledger entries, the count) and its statements are larger, and every ' +
-          'statement is parsed and planned again on each call; on a machine whose two cores are busy, the rate ' +
-          'follows the CPU each send costs.',
+          '(the key and its answer, the send, two chained ledger entries, the count), with more index entries and ' +
+          'foreign-key checks, and its statements are larger. Both sides run their statements as named prepared ' +
+          'statements (src/lib/db.ts), so each is parsed once per pooled connection and its generic plan reused; ' +
+          "the partner read passes the recipients as a VALUES list so that its plan's estimate does not depend " +
+          'on seeing them. On a machine whose two cores are busy, the rate follows the CPU each send costs, and ' +
+          'another process using the machine during the run moves the ratio from round to round.',
         'Users connect to the partner from a browser already signed in to Tandem (its session cookie), so the ' +
           'authorization skips the password form, which allows 10 sign-ins a minute per address.',
         'A round is a fixed number of calls, not a fixed time, so that the daily caps are never reached; its rate ' +
