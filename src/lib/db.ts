@@ -72,7 +72,7 @@ async function openPostgres<DB>(url: string, poolSize: number): Promise<Database
   pool.on('error', () => {})
   // Between checkouts no transaction is open, so a full statement cache can be dropped safely here.
   pool.on('acquire', (client) => {
-    if (client instanceof PreparingClient) client.dropStatementsIfFull()
+    if (client instanceof PreparingClient) client.dropStatementsIfDue()
   })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   const listeners = new Set<PgListener>()
@@ -110,6 +110,7 @@ const DML = /^\s*(with|select|insert|update|delete)\b/i
  */
 class PreparingClient extends pg.Client {
   #names = new Map<string, string>()
+  #stale = false
 
   // biome-ignore lint/suspicious/noExplicitAny: pg.Client.query's overloads cannot be forwarded with their types.
   override query(...args: any[]): any {
@@ -122,7 +123,17 @@ class PreparingClient extends pg.Client {
       DML.test(text)
     ) {
       const name = this.#nameOf(text)
-      if (name) return super.query({ name, text, values })
+      if (name) {
+        const result = super.query({ name, text, values })
+        // A table whose columns changed under a `select *` (another instance migrated it) makes PostgreSQL
+        // refuse the statement every time: the statements are dropped at the next checkout instead.
+        result.catch((error: { code?: string; message?: string }) => {
+          if (error.code === '0A000' && error.message?.includes('cached plan must not change result type')) {
+            this.#stale = true
+          }
+        })
+        return result
+      }
     }
     // biome-ignore lint/suspicious/noExplicitAny: as above.
     return (super.query as (...a: any[]) => any)(...args)
@@ -136,10 +147,14 @@ class PreparingClient extends pg.Client {
     return name
   }
 
-  /** Called at checkout, when no transaction is open: deallocates every named statement once the cache is full. */
-  dropStatementsIfFull(): void {
-    if (this.#names.size < MAX_PREPARED_PER_CONNECTION) return
+  /**
+   * Called at checkout, when no transaction is open: deallocates every named statement once the cache
+   * is full or one of them no longer matches its tables.
+   */
+  dropStatementsIfDue(): void {
+    if (this.#names.size < MAX_PREPARED_PER_CONNECTION && !this.#stale) return
     this.#names.clear()
+    this.#stale = false
     // node-postgres remembers which names it has parsed on this connection; they are gone after DEALLOCATE ALL.
     const connection = (this as unknown as { connection: { parsedStatements: Record<string, string> } })
       .connection
