@@ -7,6 +7,40 @@ import type { SenderArmDay } from './stats.ts'
 /** The bound of sender_day_totals_over_idx (migration 0007): the index holds the sender-days over it. */
 const INDEXED_OVER = 20
 
+/** The cells of a period from share_rollups, or from the same cells after clipping at ingest's bound. */
+async function readCells(
+  db: Db,
+  table: 'share_rollups' | 'share_rollups_clipped',
+  from: string,
+  to: string,
+): Promise<RollupCell[]> {
+  const rows = await db
+    .selectFrom(table)
+    .select([
+      sql<string>`day::text`.as('day'),
+      'interface',
+      'surface',
+      'variant',
+      'recipient_type',
+      'sends',
+      'clicks',
+      'unique_clicks',
+    ])
+    .where('day', '>=', from)
+    .where('day', '<=', to)
+    .execute()
+  return rows.map((r) => ({
+    day: r.day,
+    interface: r.interface,
+    surface: r.surface,
+    variant: r.variant,
+    recipientType: r.recipient_type,
+    sends: r.sends,
+    clicks: r.clicks,
+    uniqueClicks: r.unique_clicks,
+  }))
+}
+
 /**
  * The builder's input from Marquee's rollup tables (share_rollups, sender_daily_sends and its
  * per-sender-day totals, kept current at ingest): rollups only, never raw events, so a report's cost follows the domain and the senders who
@@ -18,33 +52,7 @@ export function rollupSource(db: Db): Required<RollupSource> & {
   senderArms(from: string, to: string): Promise<SenderArmDay[]>
 } {
   return {
-    async cells(from, to): Promise<RollupCell[]> {
-      const rows = await db
-        .selectFrom('share_rollups')
-        .select([
-          sql<string>`day::text`.as('day'),
-          'interface',
-          'surface',
-          'variant',
-          'recipient_type',
-          'sends',
-          'clicks',
-          'unique_clicks',
-        ])
-        .where('day', '>=', from)
-        .where('day', '<=', to)
-        .execute()
-      return rows.map((r) => ({
-        day: r.day,
-        interface: r.interface,
-        surface: r.surface,
-        variant: r.variant,
-        recipientType: r.recipient_type,
-        sends: r.sends,
-        clicks: r.clicks,
-        uniqueClicks: r.unique_clicks,
-      }))
-    },
+    cells: (from, to) => readCells(db, 'share_rollups', from, to),
 
     async sendersOverCap(from, to, cap): Promise<SenderDayCell[]> {
       // The sender-days over the bound come from their totals; at or above the partial index's threshold
@@ -95,31 +103,7 @@ export function rollupSource(db: Db): Required<RollupSource> & {
         .where('bound', '=', cap)
         .executeTakeFirst()
       if (!kept || !same(kept.variants, PRECOMPUTED_VARIANTS)) return undefined
-      const rows = await db
-        .selectFrom('share_rollups_clipped')
-        .select([
-          sql<string>`day::text`.as('day'),
-          'interface',
-          'surface',
-          'variant',
-          'recipient_type',
-          'sends',
-          'clicks',
-          'unique_clicks',
-        ])
-        .where('day', '>=', from)
-        .where('day', '<=', to)
-        .execute()
-      return rows.map((r) => ({
-        day: r.day,
-        interface: r.interface,
-        surface: r.surface,
-        variant: r.variant,
-        recipientType: r.recipient_type,
-        sends: r.sends,
-        clicks: r.clicks,
-        uniqueClicks: r.unique_clicks,
-      }))
+      return readCells(db, 'share_rollups_clipped', from, to)
     },
 
     async senderArms(from, to): Promise<SenderArmDay[]> {
