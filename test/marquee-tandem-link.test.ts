@@ -171,12 +171,18 @@ describe('Marquee ⇄ Tandem: connect, friends, revoke, webhook', () => {
     assert.ok(!dump.includes(access), 'the raw access token is not in the table')
   })
 
-  test('a callback with a state this session did not start is refused', async () => {
+  test('SECURITY row 13: a callback with a state this session did not start, or with none, is refused', async () => {
     const res = await ana.browser.request(`${marquee.origin}/auth/tandem/callback?code=x&state=forged`)
     assert.equal(res.status, 302)
     const back = new URL(res.headers.get('location')!, marquee.origin)
     assert.equal(back.searchParams.get('tandem'), 'error')
     assert.equal(back.searchParams.get('reason'), 'invalid_state')
+    const none = await ana.browser.request(`${marquee.origin}/auth/tandem/callback?code=x`)
+    assert.equal(none.status, 302)
+    assert.equal(
+      new URL(none.headers.get('location')!, marquee.origin).searchParams.get('reason'),
+      'invalid_state',
+    )
     // Another Marquee user cannot finish Ana's authorization either.
     const start = await ana.browser.request(`${marquee.origin}/auth/tandem/start`)
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!
