@@ -147,7 +147,7 @@ const METHOD = [
     '`/api/threads`, `/api/threads/:id/messages`), as clients make them.',
   '- Goals are ratios, chosen before measuring; a miss is reported as a miss. Nothing here gates a build: no ' +
     'test depends on wall-clock time.',
-  '- Run `npm run bench` for the full run (three to four minutes here) and `BENCH_QUICK=1 npm run bench` for a smoke run ' +
+  '- Run `npm run bench` for the full run (about six minutes on an idle two-core machine, longer on a shared one) and `BENCH_QUICK=1 npm run bench` for a smoke run ' +
     '(a little over a minute, written to a temporary folder unless `BENCH_OUT` names one). `BENCH_ONLY=link-shim,…` runs ' +
     'some workloads; `BENCH_DATABASE_URL` names the PostgreSQL admin URL (default ' +
     '`postgres://postgres@127.0.0.1:5432/postgres`); when it does not answer, the servers use embedded PGlite. ' +
