@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
+import type { ExpressionBuilder } from 'kysely'
 import type { MarqueeContext } from '../context.ts'
+import type { MarqueeDatabase } from '../db.ts'
 
 /**
  * Marquee's signing keys. EdDSA (Ed25519) signs what Marquee states to Tandem: deletion receipts and
@@ -75,7 +77,7 @@ async function loadedKeys(ctx: KeyContext): Promise<LoadedKeys> {
     stale.reloading = true
     // Served from what is loaded meanwhile: the JWK Set must answer even while this process holds the
     // embedded database's one connection (Tandem fetches it during a token request Marquee makes).
-    readKeys(ctx).then(
+    readKeys(ctx, current).then(
       (fresh) => {
         if (loaded.get(ctx) === stale) loaded.set(ctx, { value: Promise.resolve(fresh), reloading: false })
       },
@@ -120,14 +122,20 @@ async function insertKey(ctx: KeyContext, alg: KeyAlg, signsFrom: Date): Promise
   return kid
 }
 
-async function readKeys(ctx: KeyContext): Promise<LoadedKeys> {
+/** Keys still in the JWK Set at `now`: not retired, or retired less than RETIRED_KEY_PUBLISHED_MS ago. */
+const stillPublished = (now: Date) => (eb: ExpressionBuilder<MarqueeDatabase, 'signing_keys'>) =>
+  eb.or([
+    eb('retired_at', 'is', null),
+    eb('retired_at', '>', new Date(now.getTime() - RETIRED_KEY_PUBLISHED_MS)),
+  ])
+
+/** Reads the published keys; a key `previous` already holds is taken from there, not unsealed again. */
+async function readKeys(ctx: KeyContext, previous?: LoadedKeys): Promise<LoadedKeys> {
   const now = ctx.clock.now().getTime()
   const rows = await ctx.db
     .selectFrom('signing_keys')
     .selectAll()
-    .where((eb) =>
-      eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', new Date(now - RETIRED_KEY_PUBLISHED_MS))]),
-    )
+    .where(stillPublished(ctx.clock.now()))
     .orderBy('signs_from', 'desc')
     .execute()
   const live: Partial<SigningKeys> = {}
@@ -137,6 +145,11 @@ async function readKeys(ctx: KeyContext): Promise<LoadedKeys> {
     const until = row.retired_at?.getTime() ?? Number.POSITIVE_INFINITY
     for (const moment of [from, until]) if (moment > now) reloadAt = Math.min(reloadAt, moment)
     if (live[row.alg] || from > now || until <= now) continue
+    const known = previous?.live[row.alg]
+    if (known?.kid === row.kid) {
+      live[row.alg] = known
+      continue
+    }
     const privateJwk = JSON.parse(ctx.secrets.open(row.private_jwk_enc, sealContext(row.kid))) as JWK
     live[row.alg] = {
       kid: row.kid,
@@ -172,12 +185,7 @@ export async function rotateSigningKeys(
       ? await trx
           .deleteFrom('signing_keys')
           .where('alg', 'in', algs)
-          .where((eb) =>
-            eb.or([
-              eb('retired_at', 'is', null),
-              eb('retired_at', '>', new Date(now.getTime() - RETIRED_KEY_PUBLISHED_MS)),
-            ]),
-          )
+          .where(stillPublished(now))
           .returning('kid')
           .execute()
       : await trx
