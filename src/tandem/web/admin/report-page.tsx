@@ -1,7 +1,7 @@
 import { useCallback, useId, useMemo, useState } from 'react'
 import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { useResource } from '../../../lib/web/use-resource.ts'
-import { fullTime, utcDay } from '../lib/format.ts'
+import { calendarDay, fullTime } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { LineChart } from '../partners/line-chart.tsx'
@@ -18,7 +18,6 @@ import {
 } from './reports-api.ts'
 import { TimelinessPill, VerdictPill } from './reports-section.tsx'
 
-const dayOf = (day: string) => utcDay(`${day}T00:00:00Z`)
 const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 })
 const Z95 = 1.959963984540054
 const MEASURE_WORDS: Record<Measure, string> = {
@@ -357,7 +356,7 @@ function ReconciliationSection({ view }: { view: ReportView }) {
 export function ReportPage({ reportId }: { reportId: string }) {
   const load = useCallback((signal: AbortSignal) => reportsApi.report(reportId, signal), [reportId])
   const { status, data, error } = useResource(load)
-  const title = data ? `${data.report.partnerName} report, ${dayOf(data.report.periodStart)}` : 'Report'
+  const title = data ? `${data.report.partnerName} report, ${calendarDay(data.report.periodStart)}` : 'Report'
   usePageTitle(title)
   return (
     <div className="page-content page-wide" data-testid="report-page">
@@ -372,7 +371,8 @@ export function ReportPage({ reportId }: { reportId: string }) {
           <div className="page-header">
             <div>
               <h1 tabIndex={-1}>
-                {data.report.partnerName}: {dayOf(data.report.periodStart)} – {dayOf(data.report.periodEnd)}
+                {data.report.partnerName}: {calendarDay(data.report.periodStart)} –{' '}
+                {calendarDay(data.report.periodEnd)}
               </h1>
               <p className="page-lead">
                 {data.report.status === 'final' ? 'Final' : 'Provisional'} report, received{' '}

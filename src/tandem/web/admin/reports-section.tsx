@@ -1,13 +1,11 @@
 import { useCallback } from 'react'
 import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { useResource } from '../../../lib/web/use-resource.ts'
-import { fullTime, utcDay } from '../lib/format.ts'
+import { calendarDay, fullTime } from '../lib/format.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { DataTable } from '../ui/data-table.tsx'
 import { Pill } from '../ui/pill.tsx'
 import { type ReportVersion, reportsApi } from './reports-api.ts'
-
-const dayOf = (day: string) => utcDay(`${day}T00:00:00Z`)
 
 export function VerdictPill({ verdict }: { verdict: ReportVersion['verdict'] }) {
   if (verdict === 'consistent')
@@ -57,7 +55,7 @@ export function ReportsSection({ clientId }: { clientId: string }) {
           {versions.map((v) => (
             <tr key={v.id} data-testid="report-version" data-status={v.status} data-verdict={v.verdict ?? ''}>
               <td>
-                {dayOf(v.periodStart)} – {dayOf(v.periodEnd)}
+                {calendarDay(v.periodStart)} – {calendarDay(v.periodEnd)}
               </td>
               <td>
                 <Pill tone={v.status === 'final' ? 'info' : 'neutral'}>
@@ -81,7 +79,7 @@ export function ReportsSection({ clientId }: { clientId: string }) {
               <td>
                 <Link
                   to={paths.adminReport(v.id)}
-                  aria-label={`Open the ${v.status} report for ${dayOf(v.periodStart)}`}
+                  aria-label={`Open the ${v.status} report for ${calendarDay(v.periodStart)}`}
                 >
                   Open
                 </Link>

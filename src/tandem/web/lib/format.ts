@@ -88,4 +88,7 @@ export const utcDay = (iso: string) => utcDayFormat.format(new Date(iso))
 
 /** The last UTC day an exclusive end still covers: valid until 1 Jan 00:00 UTC covers 31 Dec. */
 export const lastUtcDayIso = (iso: string) => new Date(new Date(iso).getTime() - 1).toISOString().slice(0, 10)
-export const lastUtcDay = (iso: string) => utcDay(`${lastUtcDayIso(iso)}T00:00:00Z`)
+export const lastUtcDay = (iso: string) => calendarDay(lastUtcDayIso(iso))
+
+/** A `YYYY-MM-DD` UTC day, as `utcDay` shows it. */
+export const calendarDay = (day: string) => utcDay(`${day}T00:00:00Z`)

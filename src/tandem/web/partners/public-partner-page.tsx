@@ -2,7 +2,7 @@ import { useCallback, useId, useState } from 'react'
 import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { useResource } from '../../../lib/web/use-resource.ts'
 import { ApiError } from '../api/http.ts'
-import { dateOnly, utcDay } from '../lib/format.ts'
+import { calendarDay, dateOnly } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { ExternalLink } from '../ui/external-link.tsx'
@@ -10,7 +10,6 @@ import { LogoMark } from '../ui/icons.tsx'
 import { LineChart } from './line-chart.tsx'
 import { type PublicDimension, type PublicPeriod, publicPartner } from './public-partner-api.ts'
 
-const dayOf = (day: string) => utcDay(`${day}T00:00:00Z`)
 const number = new Intl.NumberFormat()
 const DIMENSION_WORDS: Record<PublicDimension, string> = {
   interface: 'Interface (web, TV, mobile)',
@@ -31,7 +30,7 @@ function Period({ period, open }: { period: PublicPeriod; open: boolean }) {
     <details className="card-section" open={open} data-testid="public-period">
       <summary>
         <strong>
-          {dayOf(period.periodStart)} – {dayOf(period.periodEnd)}
+          {calendarDay(period.periodStart)} – {calendarDay(period.periodEnd)}
         </strong>{' '}
         <span className="muted">
           · {number.format(sends)} recommendations sent, {number.format(clicks)} clicks
