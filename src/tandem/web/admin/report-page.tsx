@@ -1,7 +1,7 @@
 import { useCallback, useId, useMemo, useState } from 'react'
 import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { useResource } from '../../../lib/web/use-resource.ts'
-import { calendarDay, fullTime } from '../lib/format.ts'
+import { calendarDay, formatCount, fullTime, sum } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { LineChart } from '../partners/line-chart.tsx'
@@ -18,7 +18,6 @@ import {
 } from './reports-api.ts'
 import { TimelinessPill, VerdictPill } from './reports-section.tsx'
 
-const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 })
 const Z95 = 1.959963984540054
 const MEASURE_WORDS: Record<Measure, string> = {
   sends: 'Sends',
@@ -34,7 +33,6 @@ const cellKey = (c: { interface: string; surface: string; variant: string }) =>
   `${c.interface}|${c.surface}|${c.variant}`
 const cellName = (c: { interface: string; surface: string; variant: string }) =>
   `${c.interface} · ${c.surface} · ${c.variant}`
-const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0)
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 
 /** The 95% half-width of a sum of `cells` noisy counts, from the declared scale (the declared one for one cell). */
@@ -99,7 +97,7 @@ function Breakdowns({ view }: { view: ReportView }) {
                   key={measure}
                   id={`${base}-${dimension}-${measure}`}
                   title={`${MEASURE_WORDS[measure]} per day by ${DIMENSION_WORDS[dimension]}`}
-                  description={`Reported daily ${measure} to Tandem recipients, one line per ${DIMENSION_WORDS[dimension]} (${series.map((s) => s.name).join(', ')}), ${number.format(total)} in all.`}
+                  description={`Reported daily ${measure} to Tandem recipients, one line per ${DIMENSION_WORDS[dimension]} (${series.map((s) => s.name).join(', ')}), ${formatCount(total)} in all.`}
                   days={view.days}
                   series={series}
                 />
@@ -185,7 +183,7 @@ function Comparison({ view }: { view: ReportView }) {
         testId="comparison-chart"
         width={1000}
         title={`${MEASURE_WORDS[measure]} per day, ${name}: reported and counted by Tandem`}
-        description={`Reported ${number.format(sum(reported))} in all against Tandem’s ${number.format(sum(tandem))}; the band is Tandem’s count with the declared 95% noise.`}
+        description={`Reported ${formatCount(sum(reported))} in all against Tandem’s ${formatCount(sum(tandem))}; the band is Tandem’s count with the declared 95% noise.`}
         days={view.days}
         series={[
           { name: 'Reported by the partner', values: reported },
@@ -203,7 +201,7 @@ function FlagPill({ flag }: { flag: ReconciliationFlag | undefined }) {
   if (!flag) return <span className="muted">—</span>
   return (
     <Pill tone="bad" testId="flag">
-      {flag.direction === 'under' ? 'Under' : 'Over'} by {number.format(flag.excess)}
+      {flag.direction === 'under' ? 'Under' : 'Over'} by {formatCount(flag.excess)}
     </Pill>
   )
 }
@@ -227,9 +225,9 @@ function MeasureCells(props: {
   return (
     <>
       <td>{MEASURE_WORDS[props.measure]}</td>
-      <td className="num">{number.format(props.reported)}</td>
-      <td className="num">{number.format(props.observed)}</td>
-      <td className="num">{flag ? `±${number.format(flag.allowance)}` : '—'}</td>
+      <td className="num">{formatCount(props.reported)}</td>
+      <td className="num">{formatCount(props.observed)}</td>
+      <td className="num">{flag ? `±${formatCount(flag.allowance)}` : '—'}</td>
       <td>
         <FlagPill flag={flag} />
       </td>
@@ -286,7 +284,7 @@ function ReconciliationSection({ view }: { view: ReportView }) {
         <div className="stat">
           <dt>Sends reported / counted</dt>
           <dd>
-            {number.format(r.totals.reportedSends)} / {number.format(r.totals.tandemSends)}
+            {formatCount(r.totals.reportedSends)} / {formatCount(r.totals.tandemSends)}
           </dd>
         </div>
       </dl>

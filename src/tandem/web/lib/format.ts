@@ -79,6 +79,13 @@ export function webUrl(url: string | null | undefined): string | undefined {
   }
 }
 
+const countFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 })
+
+/** A count as a whole number with the reader's digit grouping: 12,345. */
+export const formatCount = (n: number) => countFormat.format(n)
+
+export const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0)
+
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 const utcDayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' })

@@ -1,4 +1,5 @@
 import './reports.css'
+import { formatCount } from '../lib/format.ts'
 import { DataTable } from '../ui/data-table.tsx'
 
 export interface ChartSeries {
@@ -43,7 +44,6 @@ function niceMax(value: number): number {
 }
 
 const shortDay = (day: string) => day.slice(5)
-const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 })
 
 /**
  * A daily line chart drawn as SVG: one line per series, an optional band (the declared noise around
@@ -89,7 +89,7 @@ export function LineChart(props: LineChartProps) {
           <g key={t} className="chart-grid">
             <line x1={M.left} x2={WIDTH - M.right} y1={y(t)} y2={y(t)} />
             <text x={M.left - 8} y={y(t)} dy="0.32em" textAnchor="end">
-              {number.format(Math.round(t))}
+              {formatCount(Math.round(t))}
             </text>
           </g>
         ))}
@@ -165,12 +165,12 @@ export function LineChart(props: LineChartProps) {
               <th scope="row">{day}</th>
               {series.map((s) => (
                 <td key={s.name} className="num">
-                  {number.format(s.values[i] ?? 0)}
+                  {formatCount(s.values[i] ?? 0)}
                 </td>
               ))}
               {band && (
                 <td className="num">
-                  {number.format(band.low[i] ?? 0)}–{number.format(band.high[i] ?? 0)}
+                  {formatCount(band.low[i] ?? 0)}–{formatCount(band.high[i] ?? 0)}
                 </td>
               )}
               {highlights && <td>{highlights[i] ? 'Flagged' : ''}</td>}

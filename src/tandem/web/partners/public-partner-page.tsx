@@ -2,7 +2,7 @@ import { useCallback, useId, useState } from 'react'
 import { Notice } from '../../../lib/web/ui/notice.tsx'
 import { useResource } from '../../../lib/web/use-resource.ts'
 import { ApiError } from '../api/http.ts'
-import { calendarDay, dateOnly } from '../lib/format.ts'
+import { calendarDay, dateOnly, formatCount, sum } from '../lib/format.ts'
 import { usePageTitle } from '../lib/page-title.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { ExternalLink } from '../ui/external-link.tsx'
@@ -10,14 +10,12 @@ import { LogoMark } from '../ui/icons.tsx'
 import { LineChart } from './line-chart.tsx'
 import { type PublicDimension, type PublicPeriod, publicPartner } from './public-partner-api.ts'
 
-const number = new Intl.NumberFormat()
 const DIMENSION_WORDS: Record<PublicDimension, string> = {
   interface: 'Interface (web, TV, mobile)',
   surface: 'Where it was shared from',
   variant: 'Design variant (A/B test)',
   recipientType: 'Recipient (on Tandem or by link)',
 }
-const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0)
 
 function Period({ period, open }: { period: PublicPeriod; open: boolean }) {
   const base = useId()
@@ -33,7 +31,7 @@ function Period({ period, open }: { period: PublicPeriod; open: boolean }) {
           {calendarDay(period.periodStart)} – {calendarDay(period.periodEnd)}
         </strong>{' '}
         <span className="muted">
-          · {number.format(sends)} recommendations sent, {number.format(clicks)} clicks
+          · {formatCount(sends)} recommendations sent, {formatCount(clicks)} clicks
         </span>
       </summary>
       <h3 className="subheading">How these numbers protect people</h3>
@@ -68,7 +66,7 @@ function Period({ period, open }: { period: PublicPeriod; open: boolean }) {
               id={`${base}-${measure}`}
               testId="public-chart"
               title={`${word} per day, by ${DIMENSION_WORDS[dimension].toLowerCase()}`}
-              description={`Daily totals the partner reported, one line per value (${series.map((s) => s.name).join(', ')}), ${number.format(sum(series.flatMap((s) => s.values)))} in all.`}
+              description={`Daily totals the partner reported, one line per value (${series.map((s) => s.name).join(', ')}), ${formatCount(sum(series.flatMap((s) => s.values)))} in all.`}
               days={period.days}
               series={series}
             />
