@@ -134,30 +134,14 @@ export interface SenderDayTotalsTable {
   clicks: Generated<number>
 }
 
-/** What clipping a sender-day at the default bound removes from one of its cells. */
-export interface SenderDayClipsTable {
-  day: Day
-  sender_id: string
-  interface: string
-  surface: string
-  variant: string
-  recipient_type: string
-  sends: number
-  clicks: number
-  unique_clicks: number
-}
+/** What clipping a sender-day at the default bound removes from one of its cells (no column defaults). */
+export type SenderDayClipsTable = Selectable<SenderDailySendsTable>
 
 /** sender_day_clips summed per cell. */
-export interface ShareRollupsClippedTable {
-  day: Day
-  interface: string
-  surface: string
-  variant: string
-  recipient_type: string
-  sends: Generated<number>
-  clicks: Generated<number>
-  unique_clicks: Generated<number>
-}
+export type ShareRollupsClippedTable = Pick<
+  ShareRollupsTable,
+  'day' | 'interface' | 'surface' | 'variant' | 'recipient_type' | 'sends' | 'clicks' | 'unique_clicks'
+>
 
 /** The bound and variants the precomputed clipping holds; no row, none. */
 export interface ClipPrecomputeTable {

@@ -14,26 +14,18 @@ export interface SenderDayKey {
   senderId: string
 }
 
-interface ClipRow {
-  day: string
-  sender_id: string
-  interface: string
-  surface: string
-  variant: string
-  recipient_type: string
-  sends: number
-  clicks: number
-  unique_clicks: number
-  old_sends: number
-  old_clicks: number
-  old_unique_clicks: number
+/** A row of sender_daily_sends as the builder clips it, with what clipping removed from it so far. */
+interface ClipRow extends SenderDayCell {
+  oldSends: number
+  oldClicks: number
+  oldUniqueClicks: number
 }
 
 const inDomain = (r: ClipRow): boolean =>
   PRECOMPUTED_VARIANTS.includes(r.variant) &&
   (INTERFACES as readonly string[]).includes(r.interface) &&
   (SURFACES as readonly string[]).includes(r.surface) &&
-  (RECIPIENT_TYPES as readonly string[]).includes(r.recipient_type)
+  (RECIPIENT_TYPES as readonly string[]).includes(r.recipientType)
 
 /**
  * Works out again what clipping at PRECOMPUTED_BOUND removes from each cell of the given sender-days (or
@@ -53,9 +45,10 @@ export async function reclipSenderDays(trx: Db, keys: readonly SenderDayKey[] | 
   if (keys === 'all') await sql`truncate sender_day_clips, share_rollups_clipped`.execute(trx)
   // The builder clips a sender-day's rows in this order (sendersOverCap's), so ties fall the same way.
   const { rows } = await sql<ClipRow>`
-    select s.day::text as day, s.sender_id, s.interface, s.surface, s.variant, s.recipient_type, s.sends,
-      s.clicks, s.unique_clicks, coalesce(c.sends, 0) as old_sends, coalesce(c.clicks, 0) as old_clicks,
-      coalesce(c.unique_clicks, 0) as old_unique_clicks
+    select s.day::text as day, s.sender_id as "senderId", s.interface, s.surface, s.variant,
+      s.recipient_type as "recipientType", s.sends, s.clicks, s.unique_clicks as "uniqueClicks",
+      coalesce(c.sends, 0) as "oldSends", coalesce(c.clicks, 0) as "oldClicks",
+      coalesce(c.unique_clicks, 0) as "oldUniqueClicks"
     from sender_daily_sends s
     left join sender_day_clips c on c.day = s.day and c.sender_id = s.sender_id and c.interface = s.interface
       and c.surface = s.surface and c.variant = s.variant and c.recipient_type = s.recipient_type
@@ -66,34 +59,19 @@ export async function reclipSenderDays(trx: Db, keys: readonly SenderDayKey[] | 
   const cells = new Map<string, { key: string[]; sends: number; clicks: number; uniqueClicks: number }>()
   const flush = (group: ClipRow[]) => {
     if (group.length === 0) return
-    const removed = clipSenderDay(
-      group.map(
-        (r): SenderDayCell => ({
-          senderId: r.sender_id,
-          day: r.day,
-          interface: r.interface,
-          surface: r.surface,
-          variant: r.variant,
-          recipientType: r.recipient_type,
-          sends: r.sends,
-          clicks: r.clicks,
-          uniqueClicks: r.unique_clicks,
-        }),
-      ),
-      PRECOMPUTED_BOUND,
-    )
+    const removed = clipSenderDay(group, PRECOMPUTED_BOUND)
     group.forEach((r, i) => {
       const now = removed[i] as { sends: number; clicks: number; uniqueClicks: number }
       const delta = {
-        sends: now.sends - r.old_sends,
-        clicks: now.clicks - r.old_clicks,
-        uniqueClicks: now.uniqueClicks - r.old_unique_clicks,
+        sends: now.sends - r.oldSends,
+        clicks: now.clicks - r.oldClicks,
+        uniqueClicks: now.uniqueClicks - r.oldUniqueClicks,
       }
-      clips.push({ ...r, sends: now.sends, clicks: now.clicks, unique_clicks: now.uniqueClicks })
+      clips.push({ ...r, ...now })
       if (delta.sends === 0 && delta.clicks === 0 && delta.uniqueClicks === 0) return
-      const k = `${r.day}|${r.interface}|${r.surface}|${r.variant}|${r.recipient_type}`
+      const k = `${r.day}|${r.interface}|${r.surface}|${r.variant}|${r.recipientType}`
       const cell = cells.get(k) ?? {
-        key: [r.day, r.interface, r.surface, r.variant, r.recipient_type],
+        key: [r.day, r.interface, r.surface, r.variant, r.recipientType],
         sends: 0,
         clicks: 0,
         uniqueClicks: 0,
@@ -108,7 +86,7 @@ export async function reclipSenderDays(trx: Db, keys: readonly SenderDayKey[] | 
   for (const r of rows) {
     if (!inDomain(r)) continue
     const last = group[group.length - 1]
-    if (last && (last.day !== r.day || last.sender_id !== r.sender_id)) {
+    if (last && (last.day !== r.day || last.senderId !== r.senderId)) {
       flush(group)
       group = []
     }
@@ -123,11 +101,11 @@ export async function reclipSenderDays(trx: Db, keys: readonly SenderDayKey[] | 
     with clips as (
       insert into sender_day_clips as c (day, sender_id, interface, surface, variant, recipient_type, sends,
         clicks, unique_clicks)
-      select * from unnest(${clips.map((r) => r.day)}::date[], ${clips.map((r) => r.sender_id)}::uuid[],
+      select * from unnest(${clips.map((r) => r.day)}::date[], ${clips.map((r) => r.senderId)}::uuid[],
         ${clips.map((r) => r.interface)}::text[], ${clips.map((r) => r.surface)}::text[],
-        ${clips.map((r) => r.variant)}::text[], ${clips.map((r) => r.recipient_type)}::text[],
+        ${clips.map((r) => r.variant)}::text[], ${clips.map((r) => r.recipientType)}::text[],
         ${clips.map((r) => r.sends)}::int[], ${clips.map((r) => r.clicks)}::int[],
-        ${clips.map((r) => r.unique_clicks)}::int[])
+        ${clips.map((r) => r.uniqueClicks)}::int[])
       on conflict (day, sender_id, interface, surface, variant, recipient_type) do update set
         sends = excluded.sends, clicks = excluded.clicks, unique_clicks = excluded.unique_clicks)
     insert into share_rollups_clipped as r (day, interface, surface, variant, recipient_type, sends, clicks,

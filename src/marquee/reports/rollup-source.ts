@@ -14,31 +14,21 @@ async function readCells(
   from: string,
   to: string,
 ): Promise<RollupCell[]> {
-  const rows = await db
+  return db
     .selectFrom(table)
     .select([
       sql<string>`day::text`.as('day'),
       'interface',
       'surface',
       'variant',
-      'recipient_type',
+      'recipient_type as recipientType',
       'sends',
       'clicks',
-      'unique_clicks',
+      'unique_clicks as uniqueClicks',
     ])
     .where('day', '>=', from)
     .where('day', '<=', to)
     .execute()
-  return rows.map((r) => ({
-    day: r.day,
-    interface: r.interface,
-    surface: r.surface,
-    variant: r.variant,
-    recipientType: r.recipient_type,
-    sends: r.sends,
-    clicks: r.clicks,
-    uniqueClicks: r.unique_clicks,
-  }))
 }
 
 /**
@@ -61,35 +51,15 @@ export function rollupSource(db: Db): Required<RollupSource> & {
       // lookup a nested loop: a hash join would scan every sender-day row of the period).
       const indexed =
         cap >= INDEXED_OVER ? sql`and greatest(o.sends, o.clicks) > ${sql.lit(INDEXED_OVER)}` : sql``
-      const { rows } = await sql<{
-        day: string
-        sender_id: string
-        interface: string
-        surface: string
-        variant: string
-        recipient_type: string
-        sends: number
-        clicks: number
-        unique_clicks: number
-      }>`
-        select o.day::text as day, o.sender_id, s.interface, s.surface, s.variant, s.recipient_type,
-          s.sends, s.clicks, s.unique_clicks
+      const { rows } = await sql<SenderDayCell>`
+        select o.day::text as day, o.sender_id as "senderId", s.interface, s.surface, s.variant,
+          s.recipient_type as "recipientType", s.sends, s.clicks, s.unique_clicks as "uniqueClicks"
         from sender_day_totals o cross join lateral (
           select interface, surface, variant, recipient_type, sends, clicks, unique_clicks
           from sender_daily_sends s where s.day = o.day and s.sender_id = o.sender_id offset 0) s
         where o.day between ${from}::date and ${to}::date and greatest(o.sends, o.clicks) > ${cap} ${indexed}
         order by o.day, o.sender_id, s.interface, s.surface, s.variant, s.recipient_type`.execute(db)
-      return rows.map((r) => ({
-        senderId: r.sender_id,
-        day: r.day,
-        interface: r.interface,
-        surface: r.surface,
-        variant: r.variant,
-        recipientType: r.recipient_type,
-        sends: r.sends,
-        clicks: r.clicks,
-        uniqueClicks: r.unique_clicks,
-      }))
+      return rows
     },
 
     async clipped(from, to, cap, variants): Promise<RollupCell[] | undefined> {
