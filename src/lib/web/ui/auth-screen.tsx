@@ -5,7 +5,7 @@ import type { Session } from '../session.ts'
 import { Field } from './field.tsx'
 import { Notice } from './notice.tsx'
 
-export type AuthMode = 'login' | 'signup'
+type AuthMode = 'login' | 'signup'
 
 /** What differs between the products' sign-in screens: their name, mark, words and account calls. */
 export interface AuthProduct<Me> {
@@ -37,7 +37,7 @@ function messageFor(error: unknown, mode: AuthMode): string {
 }
 
 /** Log in or sign up; switching between the two keeps a `?next=` page to go on to. */
-export function AuthScreen<Me>({ mode, product }: { mode: AuthMode; product: AuthProduct<Me> }) {
+function AuthScreen<Me>({ mode, product }: { mode: AuthMode; product: AuthProduct<Me> }) {
   const [username, setUsername] = useState('')
   const [displayName, setDisplayName] = useState('')
   const [password, setPassword] = useState('')

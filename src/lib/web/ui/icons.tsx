@@ -3,7 +3,7 @@ import type { ReactNode, SVGProps } from 'react'
 export type IconProps = SVGProps<SVGSVGElement>
 
 /** A line icon on a 24×24 canvas, drawn in the text colour and hidden from screen readers. */
-export function Icon({ children, ...props }: IconProps) {
+function Icon({ children, ...props }: IconProps) {
   return (
     <svg
       viewBox="0 0 24 24"

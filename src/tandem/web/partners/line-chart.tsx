@@ -33,7 +33,7 @@ export interface LineChartProps {
 
 const HEIGHT = 240
 const M = { left: 56, right: 16, top: 14, bottom: 30 }
-export const SERIES_COLORS = ['#4f46e5', '#0e9384', '#dc6803', '#c11574', '#65a30d', '#667085', '#0891b2']
+const SERIES_COLORS = ['#4f46e5', '#0e9384', '#dc6803', '#c11574', '#65a30d', '#667085', '#0891b2']
 
 /** A round upper bound for the axis: 1, 2 or 5 times a power of ten. */
 function niceMax(value: number): number {
