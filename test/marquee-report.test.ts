@@ -20,7 +20,6 @@ let servers: Awaited<ReturnType<typeof startTwoServers>>
 const periodStart = lastCompletePeriod(new Date(Date.now() - 30 * DAY_MS))
 const periodEnd = addDays(periodStart, 13)
 const truth = { sends: 0, uniqueClicks: 0 }
-const at = atHour
 
 const tandemReports = () =>
   servers.tandem.db
@@ -34,7 +33,7 @@ before(async () => {
     agreementsFrom: new Date(Date.parse(`${periodStart}T00:00:00Z`) - DAY_MS),
   })
   const { marquee } = servers
-  marquee.clock.set(at(periodStart))
+  marquee.clock.set(atHour(periodStart))
   const seeded = reportEvents(periodStart)
   Object.assign(truth, seeded.truth)
   await ingestEvents(marquee, seeded.events)
@@ -51,7 +50,7 @@ describe('the partner report, delivered to a real Tandem', () => {
   test('the schedule delivers the last complete period: 202 with a reconciliation, signed with the registered key', async () => {
     const { marquee } = servers
     // Three days after the period's last day: provisional, and due at Tandem.
-    marquee.clock.set(at(addDays(periodEnd, 3), 1))
+    marquee.clock.set(atHour(addDays(periodEnd, 3), 1))
     const outcome = await runScheduledReport(marquee.ctx)
     assert.equal(outcome.action, 'delivered')
     assert.equal(outcome.period, periodStart)
@@ -87,7 +86,7 @@ describe('the partner report, delivered to a real Tandem', () => {
 
   test('a second delivery is a restatement: final, naming Tandem’s id of the first in supersedes', async () => {
     const { marquee } = servers
-    marquee.clock.set(at(addDays(periodEnd, 6)))
+    marquee.clock.set(atHour(addDays(periodEnd, 6)))
     const stages: string[] = []
     const delivery = await deliverReport(marquee.ctx, {
       period: { end: periodEnd },

@@ -10,7 +10,7 @@ export const atHour = (day: string, hours = 12) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + hours * 3_600_000)
 
 /** A uuid made from a name, so the event set is the same on every run. */
-export const uuidOf = (name: string) => {
+const uuidOf = (name: string) => {
   const h = createHash('sha256').update(name).digest('hex')
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
