@@ -33,8 +33,8 @@ async function readCells(
 
 /**
  * The builder's input from Marquee's rollup tables (share_rollups, sender_daily_sends and its
- * per-sender-day totals, kept current at ingest): rollups only, never raw events, so a report's cost follows the domain and the senders who
- * need clipping, not the number of events. `clicks` there are confirmed clicks within the 7-day window,
+ * per-sender-day totals, kept current at ingest): rollups only, never raw events, so a report's cost
+ * follows the domain and the senders who need clipping, not the number of events. `clicks` there are confirmed clicks within the 7-day window,
  * `unique_clicks` the sends with one; late clicks stay in share_rollups_late for a restatement.
  */
 export function rollupSource(db: Db): Required<RollupSource> & {
@@ -64,8 +64,10 @@ export function rollupSource(db: Db): Required<RollupSource> & {
 
     async clipped(from, to, cap, variants): Promise<RollupCell[] | undefined> {
       // Kept at ingest for one bound and the variants ingest clips for; any other report clips its rows.
-      const same = (a: readonly string[], b: readonly string[]) =>
-        a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i])
+      const same = (a: readonly string[], b: readonly string[]) => {
+        const sortedB = [...b].sort()
+        return a.length === b.length && [...a].sort().every((v, i) => v === sortedB[i])
+      }
       if (cap !== PRECOMPUTED_BOUND || !same(variants, PRECOMPUTED_VARIANTS)) return undefined
       const kept = await db
         .selectFrom('clip_precompute')
