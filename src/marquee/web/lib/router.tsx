@@ -1,6 +1,6 @@
 import { usePathname } from '../../../lib/web/router.tsx'
 
-export { Link, navigate, nextPath, usePathname, useSearch } from '../../../lib/web/router.tsx'
+export { Link, navigate, useSearch } from '../../../lib/web/router.tsx'
 
 export type Route =
   | { name: 'browse' }

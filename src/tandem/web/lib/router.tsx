@@ -1,6 +1,6 @@
 import { usePathname } from '../../../lib/web/router.tsx'
 
-export { Link, navigate, nextPath, usePathname, useSearch } from '../../../lib/web/router.tsx'
+export { Link, navigate } from '../../../lib/web/router.tsx'
 
 export type Route =
   | { name: 'inbox' }
