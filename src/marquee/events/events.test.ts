@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { sql } from 'kysely'
 import { INTERFACES, RECIPIENT_TYPES, SURFACES } from '../../lib/measurement-dimensions.ts'
+import { seededRandom } from '../catalog/catalog.data.ts'
 import { makeMarquee, type TestMarquee } from '../testing.ts'
 import { eventIngestToken } from './events.routes.ts'
 import {
@@ -17,16 +18,6 @@ import {
   utcDay,
 } from './events.service.ts'
 
-/** A small deterministic generator (mulberry32), so a failing run can be replayed. */
-function prng(seed: number) {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 const pick = <T>(rand: () => number, list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T
 
 const HOUR = 3_600_000
@@ -46,7 +37,7 @@ interface Script {
  * Events are shuffled across batches, so clicks often arrive before their sends.
  */
 function script(n: number, seed: number): Script {
-  const rand = prng(seed)
+  const rand = seededRandom(seed)
   const senderIds = Array.from({ length: 40 }, () => randomUUID())
   const sends: SentEvent[] = []
   for (let i = 0; i < n; i++) {

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test'
 import { sql } from 'kysely'
 import { INTERFACES, RECIPIENT_TYPES, SURFACES } from '../../lib/measurement-dimensions.ts'
 import { createTestDatabase, type TestDatabase } from '../../lib/testing/test-db.ts'
+import { seededRandom } from '../catalog/catalog.data.ts'
 import type { MarqueeDatabase } from '../db.ts'
 import { migrations } from '../migrations/index.ts'
 import { buildReport } from '../reports/builder.ts'
@@ -21,16 +22,6 @@ before(async () => {
 after(async () => {
   await database?.drop()
 })
-
-function prng(seed: number) {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** sender_day_totals against what sender_daily_sends sums to per sender and day. */
 async function totalsAgainstSums() {
@@ -67,7 +58,7 @@ async function snapshot() {
 }
 
 test('a full rebuild from the raw events reproduces what ingest kept, late clicks and early clicks included', async () => {
-  const rand = prng(11)
+  const rand = seededRandom(11)
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T
   const senders = Array.from({ length: 30 }, () => randomUUID())
   const events: MarqueeEvent[] = []
