@@ -6,10 +6,10 @@ import { exportJWK, generateKeyPair } from 'jose'
 import type { Browser } from 'playwright-core'
 import { signUp } from '../../src/tandem/accounts/accounts.service.ts'
 import {
+  admin,
   launchBrowser,
   logInThroughUi,
   openBrowserFor,
-  type Person,
   people,
   type RunningTandem,
   requireChromium,
@@ -17,8 +17,6 @@ import {
   skipWithoutChromium,
   startTandem,
 } from './harness.ts'
-
-const admin: Person = { username: 'ada', displayName: 'Ada Admin', password: 'correct-horse-ada' }
 
 let tandem: RunningTandem
 let browser: Browser

@@ -88,6 +88,9 @@ export const people = {
   cleo: { username: 'cleo', displayName: 'Cleo Park', password: 'correct-horse-cleo' },
 } satisfies Record<string, Person>
 
+/** A Tandem administrator, for the admin console's stories (sign them up with `isAdmin: true`). */
+export const admin: Person = { username: 'ada', displayName: 'Ada Admin', password: 'correct-horse-ada' }
+
 export interface User {
   person: Person
   context: BrowserContext

@@ -15,10 +15,10 @@ import {
   signFixtureReport,
 } from '../../src/tandem/reports/report-fixtures.ts'
 import {
+  admin,
   launchBrowser,
   logInThroughUi,
   openBrowserFor,
-  type Person,
   type RunningTandem,
   requireChromium,
   screenshots,
@@ -26,7 +26,6 @@ import {
   startTandem,
 } from './harness.ts'
 
-const admin: Person = { username: 'ada', displayName: 'Ada Admin', password: 'correct-horse-ada' }
 const underReported = (c: { interface: string; variant: string }) =>
   c.interface === 'web' && c.variant === 'quick'
 
