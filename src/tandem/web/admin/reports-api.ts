@@ -1,3 +1,4 @@
+import { path } from '../../../lib/web/endpoints.ts'
 import type { Reconciliation } from '../../reports/reconciliation.ts'
 import { request } from '../api/http.ts'
 
@@ -45,11 +46,9 @@ export interface ReportView {
 
 export const reportsApi = {
   versions: (clientId: string, signal?: AbortSignal) =>
-    request<{ reports: ReportVersion[] }>(
-      'GET',
-      `/api/admin/partners/${encodeURIComponent(clientId)}/reports`,
-      { signal },
-    ),
+    request<{ reports: ReportVersion[] }>('GET', path('/api/admin/partners/:id/reports', clientId), {
+      signal,
+    }),
   report: (id: string, signal?: AbortSignal) =>
-    request<ReportView>('GET', `/api/admin/reports/${encodeURIComponent(id)}`, { signal }),
+    request<ReportView>('GET', path('/api/admin/reports/:id', id), { signal }),
 }

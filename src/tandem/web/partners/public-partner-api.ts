@@ -1,3 +1,4 @@
+import { path } from '../../../lib/web/endpoints.ts'
 import { request } from '../api/http.ts'
 
 export type PublicDimension = 'interface' | 'surface' | 'variant' | 'recipientType'
@@ -21,7 +22,7 @@ export interface PublicPartner {
 }
 
 export const publicPartner = (clientId: string, signal?: AbortSignal) =>
-  request<PublicPartner>('GET', `/api/public/partners/${encodeURIComponent(clientId)}`, {
+  request<PublicPartner>('GET', path('/api/public/partners/:id', clientId), {
     signal,
     expectUnauthenticated: true,
   })
