@@ -11,23 +11,20 @@ import {
 } from '../src/marquee/tandem-link/index.ts'
 import { NEW_KEY_LEAD_MS, RETIRED_KEY_PUBLISHED_MS } from '../src/marquee/tandem-link/keys.ts'
 import type { TandemApiError } from '../src/partner-sdk/index.ts'
-import type { ListeningTandem } from '../src/tandem/oauth/testing.ts'
 import { type ListeningMarquee, startTwoServers } from './support/two-servers.ts'
 
-let tandem: ListeningTandem
+let servers: Awaited<ReturnType<typeof startTwoServers>>
 let marquee: ListeningMarquee
 let clientId: string
 
 before(async () => {
-  const servers = await startTwoServers()
-  tandem = servers.tandem
+  servers = await startTwoServers()
   marquee = servers.marquee
   clientId = servers.clientId
 })
 
 after(async () => {
-  await marquee?.close()
-  await tandem?.close()
+  await servers?.close()
 })
 
 const published = async () => {
