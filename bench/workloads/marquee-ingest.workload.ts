@@ -4,44 +4,21 @@ import { pipeline } from 'node:stream/promises'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
-import { type Database, openDb } from '../../src/lib/db.ts'
 import { INTERFACES, RECIPIENT_TYPES, SURFACES } from '../../src/lib/measurement-dimensions.ts'
-import { migrateToLatest } from '../../src/lib/migrate.ts'
-import type { MarqueeDatabase } from '../../src/marquee/db.ts'
+import { seededRandom } from '../../src/marquee/catalog/catalog.data.ts'
 import {
   CLICK_CLASSES,
   CLICK_WINDOW_MS,
   type MarqueeEvent,
   recordEvents,
 } from '../../src/marquee/events/events.service.ts'
-import { migrations } from '../../src/marquee/migrations/index.ts'
-import { createScratchDatabase } from '../lib/database.ts'
+import { openMarqueeScratch, truncateEvents } from '../lib/marquee.ts'
 import { median } from '../lib/stats.ts'
 import type { BenchContext, Workload, WorkloadResult } from '../lib/types.ts'
 
 const BATCH = 10000
 const DAY = 86_400_000
 const START = Date.UTC(2026, 0, 5)
-const ROLLUP_TABLES = [
-  'share_rollups',
-  'share_rollups_late',
-  'sender_daily_sends',
-  'sender_day_totals',
-  'sender_day_clips',
-  'share_rollups_clipped',
-  'confirmed_sends',
-]
-
-/** A deterministic generator (mulberry32): every run ingests the same events. */
-function prng(seed: number) {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * Two weeks of sharing: `sends` sends from 2,000 senders over 14 days across the closed domain, in
@@ -50,7 +27,8 @@ function prng(seed: number) {
  * a pipeline would deliver them.
  */
 export function synthesise(sends: number): MarqueeEvent[] {
-  const rand = prng(7)
+  // Seeded: every run ingests the same events.
+  const rand = seededRandom(7)
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T
   const senders = Array.from({ length: 2000 }, () => randomUUID())
   const events: MarqueeEvent[] = []
@@ -112,10 +90,6 @@ function copyLine(e: MarqueeEvent): string {
   return `${cells.map((c) => c ?? '\\N').join('\t')}\n`
 }
 
-async function truncate(database: Database<MarqueeDatabase>, tables: string[]): Promise<void> {
-  await sql.raw(`truncate ${tables.join(', ')}`).execute(database.db)
-}
-
 /**
  * Event ingest through recordEvents (idempotent insert, rollups, late bucket and per-sender counts kept
  * current in the batch's transaction) against COPY of the same rows into a table shaped like `events`,
@@ -131,13 +105,7 @@ export const marqueeIngest: Workload = {
     const rounds = ctx.quick ? 1 : 3
     const sends = ctx.quick ? 15_000 : 60_000
 
-    progress.phase('creating and migrating a Marquee database')
-    const scratch = await createScratchDatabase(ctx.database)
-    ctx.defer(() => scratch.drop())
-    if (scratch.kind !== 'postgres') throw new Error('unreachable')
-    const database = await openDb<MarqueeDatabase>({ url: scratch.url, poolSize: 2 })
-    ctx.defer(() => database.close())
-    await migrateToLatest(database.db as never, migrations)
+    const { database, url } = await openMarqueeScratch(ctx)
     await sql`create table events_copy (like events including all)`.execute(database.db)
 
     progress.phase(`synthesising ${sends.toLocaleString('en-US')} sends and their clicks`)
@@ -145,12 +113,12 @@ export const marqueeIngest: Workload = {
     const batches: MarqueeEvent[][] = []
     for (let i = 0; i < events.length; i += BATCH) batches.push(events.slice(i, i + BATCH))
 
-    const copyClient = new pg.Client({ connectionString: scratch.url })
+    const copyClient = new pg.Client({ connectionString: url })
     await copyClient.connect()
     ctx.defer(() => copyClient.end())
 
     const ingest = async (label: string): Promise<number> => {
-      await truncate(database, ['events', ...ROLLUP_TABLES])
+      await truncateEvents(database.db)
       const bar = progress.bar(label, batches.length)
       const t0 = performance.now()
       for (const batch of batches) {
@@ -163,7 +131,7 @@ export const marqueeIngest: Workload = {
     }
     // COPY in one stream (rows formatted as they go): the fastest way PostgreSQL takes rows.
     const copy = async (label: string): Promise<number> => {
-      await truncate(database, ['events_copy'])
+      await sql`truncate events_copy`.execute(database.db)
       const t0 = performance.now()
       const text = (function* () {
         for (const batch of batches) yield batch.map(copyLine).join('')
@@ -175,7 +143,7 @@ export const marqueeIngest: Workload = {
     }
     // The same COPY cut into the ingest's batches, one COPY and commit per batch.
     const copyBatched = async (): Promise<number> => {
-      await truncate(database, ['events_copy'])
+      await sql`truncate events_copy`.execute(database.db)
       const t0 = performance.now()
       for (const batch of batches) {
         const text = batch.map(copyLine).join('')

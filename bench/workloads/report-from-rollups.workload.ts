@@ -1,13 +1,10 @@
 import { type Kysely, sql } from 'kysely'
-import { openDb } from '../../src/lib/db.ts'
-import { migrateToLatest } from '../../src/lib/migrate.ts'
 import type { MarqueeDatabase } from '../../src/marquee/db.ts'
 import { reclipSenderDays } from '../../src/marquee/events/clipping.ts'
-import { migrations } from '../../src/marquee/migrations/index.ts'
 import { buildReport } from '../../src/marquee/reports/builder.ts'
 import { seededRandom } from '../../src/marquee/reports/noise.ts'
 import { rollupSource } from '../../src/marquee/reports/rollup-source.ts'
-import { createScratchDatabase } from '../lib/database.ts'
+import { openMarqueeScratch, truncateEvents } from '../lib/marquee.ts'
 import { median } from '../lib/stats.ts'
 import type { BenchContext, Workload, WorkloadResult } from '../lib/types.ts'
 
@@ -24,9 +21,7 @@ const AVG_SENDS_PER_ROW = 3.2
  */
 async function seed(db: Kysely<MarqueeDatabase>, events: number) {
   const senders = Math.max(1, Math.round(events / EVENTS_PER_SEND / (ROWS_PER_SENDER * AVG_SENDS_PER_ROW)))
-  await sql`truncate share_rollups, sender_daily_sends, sender_day_totals, sender_day_clips, share_rollups_clipped`.execute(
-    db,
-  )
+  await truncateEvents(db)
   await sql`
     insert into sender_daily_sends (day, sender_id, interface, surface, variant, recipient_type, sends, clicks,
       unique_clicks)
@@ -72,13 +67,7 @@ export const reportFromRollups: Workload = {
     if (ctx.database.kind !== 'postgres')
       throw new Error('this workload seeds with generate_series: it needs PostgreSQL')
     const rounds = ctx.quick ? 3 : 9
-    progress.phase('creating and migrating a Marquee database')
-    const scratch = await createScratchDatabase(ctx.database)
-    ctx.defer(() => scratch.drop())
-    if (scratch.kind !== 'postgres') throw new Error('unreachable')
-    const database = await openDb<MarqueeDatabase>({ url: scratch.url, poolSize: 2 })
-    ctx.defer(() => database.close())
-    await migrateToLatest(database.db as never, migrations)
+    const { database } = await openMarqueeScratch(ctx)
     const db = database.db
     const source = rollupSource(db)
     const now = new Date(Date.parse(`${PERIOD_START}T00:00:00Z`) + 20 * 86_400_000)

@@ -1,10 +1,7 @@
-import { sql } from 'kysely'
-import { openDb } from '../../src/lib/db.ts'
-import { migrateToLatest } from '../../src/lib/migrate.ts'
+import { type Kysely, sql } from 'kysely'
 import type { MarqueeDatabase } from '../../src/marquee/db.ts'
 import { rebuildRollups } from '../../src/marquee/events/rollups-rebuild.ts'
-import { migrations } from '../../src/marquee/migrations/index.ts'
-import { createScratchDatabase } from '../lib/database.ts'
+import { openMarqueeScratch, truncateEvents } from '../lib/marquee.ts'
 import { median } from '../lib/stats.ts'
 import type { BenchContext, Workload, WorkloadResult } from '../lib/types.ts'
 
@@ -14,10 +11,8 @@ const START = '2026-01-05'
  * Raw events as ingest stores them, made in the database: `sends` sends over 14 days across the
  * domain from 20,000 senders, ~0.8 GETs and ~0.35 confirmations per send, 2% of clicks late.
  */
-export async function seedEvents(db: import('kysely').Kysely<MarqueeDatabase>, sends: number) {
-  await sql`
-    truncate events, share_rollups, share_rollups_late, sender_daily_sends, sender_day_totals, sender_day_clips,
-      share_rollups_clipped, confirmed_sends`.execute(db)
+export async function seedEvents(db: Kysely<MarqueeDatabase>, sends: number) {
+  await truncateEvents(db)
   await sql`
     insert into events (id, type, send_id, occurred_at, received_at, sender_id, title_id, interface, surface,
       variant, recipient_type, click_class, rolled_up)
@@ -62,13 +57,7 @@ export const rollupRebuild: Workload = {
     if (ctx.database.kind !== 'postgres') throw new Error('this workload needs PostgreSQL')
     const rounds = ctx.quick ? 2 : 5
     const sends = ctx.quick ? 200_000 : 1_000_000
-    progress.phase('creating and migrating a Marquee database')
-    const scratch = await createScratchDatabase(ctx.database)
-    ctx.defer(() => scratch.drop())
-    if (scratch.kind !== 'postgres') throw new Error('unreachable')
-    const database = await openDb<MarqueeDatabase>({ url: scratch.url, poolSize: 2 })
-    ctx.defer(() => database.close())
-    await migrateToLatest(database.db as never, migrations)
+    const { database } = await openMarqueeScratch(ctx)
     const db = database.db
     progress.phase(`seeding ${sends.toLocaleString('en-US')} sends and their clicks`)
     const events = await seedEvents(db, sends)

@@ -1,0 +1,40 @@
+import { type Kysely, sql } from 'kysely'
+import { type Database, openDb } from '../../src/lib/db.ts'
+import { migrateToLatest } from '../../src/lib/migrate.ts'
+import type { MarqueeDatabase } from '../../src/marquee/db.ts'
+import { migrations } from '../../src/marquee/migrations/index.ts'
+import { createScratchDatabase } from './database.ts'
+import type { BenchContext } from './types.ts'
+
+/** The tables ingest and a rebuild derive from events. */
+const DERIVED_TABLES = [
+  'share_rollups',
+  'share_rollups_late',
+  'sender_daily_sends',
+  'sender_day_totals',
+  'sender_day_clips',
+  'share_rollups_clipped',
+  'confirmed_sends',
+]
+
+/**
+ * A fresh, migrated Marquee database on the run's PostgreSQL (two connections), closed and dropped
+ * when the workload ends; `url` for a client of its own.
+ */
+export async function openMarqueeScratch(
+  ctx: BenchContext,
+): Promise<{ database: Database<MarqueeDatabase>; url: string }> {
+  ctx.progress.phase('creating and migrating a Marquee database')
+  const scratch = await createScratchDatabase(ctx.database)
+  ctx.defer(() => scratch.drop())
+  if (scratch.kind !== 'postgres') throw new Error('the Marquee workloads need PostgreSQL')
+  const database = await openDb<MarqueeDatabase>({ url: scratch.url, poolSize: 2 })
+  ctx.defer(() => database.close())
+  await migrateToLatest(database.db as never, migrations)
+  return { database, url: scratch.url }
+}
+
+/** Empties events and every table derived from them. */
+export async function truncateEvents(db: Kysely<MarqueeDatabase>): Promise<void> {
+  await sql.raw(`truncate events, ${DERIVED_TABLES.join(', ')}`).execute(db)
+}
