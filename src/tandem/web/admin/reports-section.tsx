@@ -4,25 +4,20 @@ import { useResource } from '../../../lib/web/use-resource.ts'
 import { calendarDay, fullTime } from '../lib/format.ts'
 import { Link, paths } from '../lib/router.tsx'
 import { DataTable } from '../ui/data-table.tsx'
-import { Pill } from '../ui/pill.tsx'
+import { Pill, type PillTone } from '../ui/pill.tsx'
 import { type ReportVersion, reportsApi } from './reports-api.ts'
 
+const VERDICTS: Record<NonNullable<ReportVersion['verdict']> | 'none', { tone: PillTone; words: string }> = {
+  consistent: { tone: 'good', words: 'Consistent' },
+  discrepant: { tone: 'bad', words: 'Discrepant' },
+  none: { tone: 'neutral', words: 'Not reconciled' },
+}
+
 export function VerdictPill({ verdict }: { verdict: ReportVersion['verdict'] }) {
-  if (verdict === 'consistent')
-    return (
-      <Pill tone="good" testId="verdict">
-        Consistent
-      </Pill>
-    )
-  if (verdict === 'discrepant')
-    return (
-      <Pill tone="bad" testId="verdict">
-        Discrepant
-      </Pill>
-    )
+  const { tone, words } = VERDICTS[verdict ?? 'none']
   return (
-    <Pill tone="neutral" testId="verdict">
-      Not reconciled
+    <Pill tone={tone} testId="verdict">
+      {words}
     </Pill>
   )
 }
