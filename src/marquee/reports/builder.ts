@@ -244,47 +244,35 @@ export function clippedCells(
     totalSends += r.sends
     totalClicks += r.clicks
   }
-  if (removed) {
-    // Clipping already worked out per sender-day (at ingest) and summed per cell.
-    let clippedSends = 0
-    let clippedClicks = 0
-    for (const r of removed) {
-      const i = index.get(keyOf(r))
-      if (i === undefined) continue
-      const cell = counts[i]!
-      for (const m of MEASURES) cell[m] = Math.max(0, cell[m] - r[m])
-      clippedSends += r.sends
-      clippedClicks += r.clicks
-    }
-    return {
-      counts,
-      clippedShare: {
-        sends: totalSends === 0 ? 0 : clippedSends / totalSends,
-        clicks: totalClicks === 0 ? 0 : clippedClicks / totalClicks,
-      },
-    }
-  }
-  const bySenderDay = new Map<string, { rows: SenderDayCell[]; cells: number[] }>()
-  for (const r of overCap) {
-    const i = index.get(keyOf(r))
-    if (i === undefined) continue
-    const k = `${r.senderId}|${r.day}`
-    const group = bySenderDay.get(k)
-    if (group) {
-      group.rows.push(r)
-      group.cells.push(i)
-    } else bySenderDay.set(k, { rows: [r], cells: [i] })
-  }
   let clippedSends = 0
   let clippedClicks = 0
-  for (const { rows, cells } of bySenderDay.values()) {
-    const removed = clipSenderDay(rows, cap)
-    rows.forEach((_, j) => {
-      const cell = counts[cells[j]!]!
-      for (const m of MEASURES) cell[m] = Math.max(0, cell[m] - removed[j]![m])
-      clippedSends += removed[j]!.sends
-      clippedClicks += removed[j]!.clicks
-    })
+  const subtract = (i: number, taken: Counts) => {
+    const cell = counts[i]!
+    for (const m of MEASURES) cell[m] = Math.max(0, cell[m] - taken[m])
+    clippedSends += taken.sends
+    clippedClicks += taken.clicks
+  }
+  if (removed) {
+    // Clipping already worked out per sender-day (at ingest) and summed per cell.
+    for (const r of removed) {
+      const i = index.get(keyOf(r))
+      if (i !== undefined) subtract(i, r)
+    }
+  } else {
+    const bySenderDay = new Map<string, { rows: SenderDayCell[]; cells: number[] }>()
+    for (const r of overCap) {
+      const i = index.get(keyOf(r))
+      if (i === undefined) continue
+      const k = `${r.senderId}|${r.day}`
+      const group = bySenderDay.get(k)
+      if (group) {
+        group.rows.push(r)
+        group.cells.push(i)
+      } else bySenderDay.set(k, { rows: [r], cells: [i] })
+    }
+    for (const { rows, cells } of bySenderDay.values()) {
+      for (const [j, taken] of clipSenderDay(rows, cap).entries()) subtract(cells[j]!, taken)
+    }
   }
   return {
     counts,
