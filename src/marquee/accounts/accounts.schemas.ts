@@ -1,8 +1,6 @@
 import { z } from 'zod'
 import { DisplayName } from '../../lib/account-fields.ts'
 
-export { LoginBody, SignUpBody } from '../../lib/accounts/account-routes.ts'
-
 export const SettingsBody = z
   .object({ displayName: DisplayName.optional(), shareHistoryWithFriends: z.boolean().optional() })
   .strict()

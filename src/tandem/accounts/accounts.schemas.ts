@@ -1,7 +1,5 @@
 import { z } from 'zod'
-import { DisplayName, Password, Username } from '../../lib/account-fields.ts'
-
-export { LoginBody, SignUpBody } from '../../lib/accounts/account-routes.ts'
+import { DisplayName } from '../../lib/account-fields.ts'
 
 export const SettingsBody = z
   .object({
@@ -18,5 +16,3 @@ export const MeSchema = UserSchema.extend({
   partnerActivityEnabled: z.boolean(),
   createdAt: z.string(),
 })
-
-export { DisplayName, Password, Username }

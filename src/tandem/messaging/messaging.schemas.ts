@@ -1,6 +1,6 @@
 import { z } from 'zod'
+import { Username } from '../../lib/account-fields.ts'
 import { hasControlCharacters } from '../../lib/text.ts'
-import { Username } from '../accounts/accounts.schemas.ts'
 import { MAX_URL_LENGTH, safeHttpUrl } from '../links/links.service.ts'
 import { MAX_GROUP_MEMBERS } from './messaging.service.ts'
 

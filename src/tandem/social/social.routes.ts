@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { Username } from '../../lib/account-fields.ts'
 import { addRoute } from '../../lib/http/routes.ts'
-import { Username } from '../accounts/accounts.schemas.ts'
 import { actorOf, sessionGuards } from '../accounts/session.ts'
 import type { TandemContext } from '../context.ts'
 import { presentFriend, presentRequest } from './social.presenter.ts'
