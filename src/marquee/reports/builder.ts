@@ -62,12 +62,19 @@ export interface PeriodData {
   removed?: readonly RollupCell[]
 }
 
-/** Reads a period from a RollupSource: the precomputed clipping when it has one, else the rows to clip. */
+/**
+ * Reads a report's period from a RollupSource (refused when the period is not yet reportable): the
+ * precomputed clipping when it has one, else the rows to clip.
+ */
 export async function readPeriod(
   source: RollupSource,
-  range: { from: string; to: string; cap: number; variants: readonly string[] },
+  options: Pick<BuildOptions, 'periodStart' | 'now' | 'variants' | 'clip'>,
 ): Promise<PeriodData> {
-  const { from, to, cap, variants } = range
+  const from = options.periodStart
+  const to = addDays(from, PERIOD_DAYS - 1)
+  const cap = options.clip ?? DEFAULT_CLIP
+  const variants = options.variants ?? SHARE_DIALOG.arms.map((a) => a.name)
+  periodStatus(from, options.now)
   const [rollups, removed] = await Promise.all([
     source.cells(from, to),
     source.clipped?.(from, to, cap, variants),
@@ -448,12 +455,7 @@ export function buildReportFrom(data: PeriodData, options: BuildOptions): BuiltR
 
 /** Reads the period from a RollupSource and builds the report. */
 export async function buildReport(source: RollupSource, options: BuildOptions): Promise<BuiltReport> {
-  const from = options.periodStart
-  const to = addDays(from, PERIOD_DAYS - 1)
-  const cap = options.clip ?? DEFAULT_CLIP
-  periodStatus(from, options.now)
-  const variants = options.variants ?? SHARE_DIALOG.arms.map((a) => a.name)
-  return buildReportFrom(await readPeriod(source, { from, to, cap, variants }), options)
+  return buildReportFrom(await readPeriod(source, options), options)
 }
 
 /**

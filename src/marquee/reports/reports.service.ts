@@ -2,16 +2,13 @@ import type { Kysely } from 'kysely'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import type { MarqueeDatabase } from '../db.ts'
-import { SHARE_DIALOG } from '../experiments/experiments.service.ts'
 import { assertBudget, type BudgetPolicy, DEFAULT_BUDGET_POLICY, spendBudget } from './budget.ts'
 import {
   type BuildOptions,
   type BuiltReport,
   buildReportFrom,
-  DEFAULT_CLIP,
   DEFAULT_EPSILON_PER_DAY,
   periodDays,
-  periodStatus,
   type RollupSource,
   readPeriod,
 } from './builder.ts'
@@ -61,15 +58,7 @@ export async function releaseReport(
   // Refused before any noise is drawn; the transaction below checks again under the ledger's lock.
   await assertBudget(db, { releaseId: id, days, epsilonPerDay }, policy)
   options.onStage?.('reading')
-  const from = options.periodStart
-  const to = days.at(-1) as string
-  periodStatus(from, options.now)
-  const data = await readPeriod(source, {
-    from,
-    to,
-    cap: options.clip ?? DEFAULT_CLIP,
-    variants: options.variants ?? SHARE_DIALOG.arms.map((a) => a.name),
-  })
+  const data = await readPeriod(source, options)
   options.onStage?.('noising')
   const built = buildReportFrom(data, options)
   options.onStage?.('signing')
