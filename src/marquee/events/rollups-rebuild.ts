@@ -99,41 +99,31 @@ async function rebuildCellRollups(trx: Db): Promise<{ rollups: number; senderRow
     group by late, day, interface, surface, variant, recipient_type, arrived_day`.execute(trx)
   const cells = rows.filter((r) => r.kind === 'cell')
   const late = rows.filter((r) => r.kind === 'late')
-  const col = (list: CellRow[], pick: (r: CellRow) => string | number) => list.map(pick)
   if (cells.length > 0) {
     await sql`
       insert into share_rollups (day, interface, surface, variant, recipient_type, sends, clicks, unique_clicks,
         clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
-      select * from unnest(${col(cells, (r) => r.day)}::date[], ${col(cells, (r) => r.interface)}::text[],
-        ${col(cells, (r) => r.surface)}::text[], ${col(cells, (r) => r.variant)}::text[],
-        ${col(cells, (r) => r.recipient_type)}::text[], ${col(cells, (r) => r.sends)}::int[],
-        ${col(cells, (r) => r.clicks)}::int[], ${col(cells, (r) => r.unique_clicks)}::int[],
-        ${col(cells, (r) => r.h)}::int[], ${col(cells, (r) => r.p)}::int[], ${col(cells, (r) => r.s)}::int[],
-        ${col(cells, (r) => r.u)}::int[])`.execute(trx)
+      select * from unnest(${cells.map((r) => r.day)}::date[], ${cells.map((r) => r.interface)}::text[],
+        ${cells.map((r) => r.surface)}::text[], ${cells.map((r) => r.variant)}::text[],
+        ${cells.map((r) => r.recipient_type)}::text[], ${cells.map((r) => r.sends)}::int[],
+        ${cells.map((r) => r.clicks)}::int[], ${cells.map((r) => r.unique_clicks)}::int[],
+        ${cells.map((r) => r.h)}::int[], ${cells.map((r) => r.p)}::int[], ${cells.map((r) => r.s)}::int[],
+        ${cells.map((r) => r.u)}::int[])`.execute(trx)
   }
   if (late.length > 0) {
     await sql`
       insert into share_rollups_late (day, interface, surface, variant, recipient_type, arrived_day, clicks,
         unique_clicks, clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
-      select * from unnest(${col(late, (r) => r.day)}::date[], ${col(late, (r) => r.interface)}::text[],
-        ${col(late, (r) => r.surface)}::text[], ${col(late, (r) => r.variant)}::text[],
-        ${col(late, (r) => r.recipient_type)}::text[], ${col(late, (r) => r.arrived_day as string)}::date[],
-        ${col(late, (r) => r.clicks)}::int[], ${col(late, (r) => r.unique_clicks)}::int[],
-        ${col(late, (r) => r.h)}::int[], ${col(late, (r) => r.p)}::int[], ${col(late, (r) => r.s)}::int[],
-        ${col(late, (r) => r.u)}::int[])`.execute(trx)
+      select * from unnest(${late.map((r) => r.day)}::date[], ${late.map((r) => r.interface)}::text[],
+        ${late.map((r) => r.surface)}::text[], ${late.map((r) => r.variant)}::text[],
+        ${late.map((r) => r.recipient_type)}::text[], ${late.map((r) => r.arrived_day as string)}::date[],
+        ${late.map((r) => r.clicks)}::int[], ${late.map((r) => r.unique_clicks)}::int[],
+        ${late.map((r) => r.h)}::int[], ${late.map((r) => r.p)}::int[], ${late.map((r) => r.s)}::int[],
+        ${late.map((r) => r.u)}::int[])`.execute(trx)
   }
   return { rollups: cells.length, senderRows: 0 }
 }
 
-/**
- * Rebuilds every table derived from the raw events (share_rollups, share_rollups_late,
- * sender_daily_sends with its per-sender-day totals and clipping at the default bound, confirmed_sends) from `events` alone, with the rules ingest applies batch by
- * batch: a send counts in the cell of its UTC day; a click counts there when it came within 7 days of
- * its send (CLICK_WINDOW_MS, strictly more is late) and in the late bucket of the day it came
- * otherwise; a send's first confirmation in each bucket is its unique click; clicks whose send is not
- * recorded stay pending. For recovery and for checking the incremental rollups. Ingest waits while it
- * runs (the events are locked against writes), so the result is one consistent state.
- */
 export type RebuildStage =
   | 'joining clicks to their sends'
   | 'daily rollups'
@@ -143,6 +133,15 @@ export type RebuildStage =
   | 'indexes'
   | 'clipping'
 
+/**
+ * Rebuilds every table derived from the raw events (share_rollups, share_rollups_late,
+ * sender_daily_sends with its per-sender-day totals and clipping at the default bound, confirmed_sends)
+ * from `events` alone, with the rules ingest applies batch by batch: a send counts in the cell of its
+ * UTC day; a click counts there when it came within 7 days of its send (CLICK_WINDOW_MS, strictly more
+ * is late) and in the late bucket of the day it came otherwise; a send's first confirmation in each
+ * bucket is its unique click; clicks whose send is not recorded stay pending. For recovery and for checking the incremental rollups. Ingest waits while it
+ * runs (the events are locked against writes), so the result is one consistent state.
+ */
 export async function rebuildRollups(
   db: Db,
   options: { scope?: 'all' | 'rollups'; onStage?: (stage: RebuildStage) => void } = {},
