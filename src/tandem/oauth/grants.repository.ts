@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Db } from '../db.ts'
 
 export async function upsertPartnerGrant(
@@ -20,8 +21,13 @@ export async function upsertPartnerGrant(
     .execute()
 }
 
-export async function findPartnerGrant(db: Db, grantId: string) {
-  return db.selectFrom('partner_grants').selectAll().where('grant_id', '=', grantId).executeTakeFirst()
+/** The partner and revocation of each named grant that exists, in one statement whatever their number. */
+export async function selectGrantStates(db: Db, grantIds: string[]) {
+  return db
+    .selectFrom('partner_grants')
+    .select(['grant_id', 'client_id', 'revoked_at'])
+    .where(sql<boolean>`grant_id = any(${grantIds}::text[])`)
+    .execute()
 }
 
 /** Marks a grant revoked once; returns whether this call did it. */

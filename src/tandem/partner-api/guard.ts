@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, type JSONWebKeySet, jwtVerify } from 'jose'
-import { sql } from 'kysely'
 import type Provider from 'oidc-provider'
 import { AppError } from '../../lib/errors.ts'
 import type { TandemContext } from '../context.ts'
 import type { Db } from '../db.ts'
+import { selectGrantStates } from '../oauth/grants.repository.ts'
 import { partnerResource } from '../oauth/scopes.ts'
 import { findUserByAppSubject } from '../oauth/subjects.ts'
 import { coveredScopes } from '../partners/agreements.service.ts'
@@ -72,11 +72,7 @@ class GrantStates {
   /** Reads the grants' state; keeps it unless clear() ran meanwhile (it is still the answer to this call). */
   async #read(grantIds: string[]) {
     const generation = this.#generation
-    const rows = await this.#db
-      .selectFrom('partner_grants')
-      .select(['grant_id', 'client_id', 'revoked_at'])
-      .where(sql<boolean>`grant_id = any(${grantIds}::text[])`)
-      .execute()
+    const rows = await selectGrantStates(this.#db, grantIds)
     const now = Date.now()
     const found = new Map(
       rows.map((r) => [r.grant_id, { clientId: r.client_id, live: r.revoked_at === null, askedAt: now }]),
