@@ -5,17 +5,6 @@ import type { Db, LedgerEntriesTable } from '../db.ts'
  * Takes the per-user append locks for this transaction, in the order given (callers sort them), in
  * one statement. The key is namespaced so it cannot meet another feature's advisory lock on the same user id.
  */
-/**
- * The lock statement's text as a fragment: `select ... from ...` taking the locks of `userIds`
- * (sorted by the caller) in order, for a caller that takes them inside one of its own statements (as
- * a CTE it references, so that it runs) before appending with `locked: true`.
- */
-export function ledgerLocksFragment(userIds: readonly string[]) {
-  const keys = userIds.map((userId) => `tandem.ledger:${userId}`)
-  return sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
-    from unnest(${keys}::text[]) with ordinality as t(k, i) order by i`
-}
-
 export async function lockLedgers(trx: Db, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return
   if (userIds.length === 1) {
@@ -25,7 +14,9 @@ export async function lockLedgers(trx: Db, userIds: readonly string[]): Promise<
     return
   }
   // A function scan yields the array in order, and the locks are taken row by row as it does.
-  await ledgerLocksFragment(userIds).execute(trx)
+  const keys = userIds.map((userId) => `tandem.ledger:${userId}`)
+  await sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
+    from unnest(${keys}::text[]) with ordinality as t(k, i) order by i`.execute(trx)
 }
 
 /** The newest entry of each user, in one statement. */

@@ -223,7 +223,7 @@ export async function appendLedgerEntries(
     }
   }
   const userIds = ledgerUsers(entries)
-  // The caller took them already (ledgerLocksFragment) in one of its own statements of this transaction.
+  // The caller took them already in this transaction (lockLedgers, or inside one of its own statements).
   if (!options.locked) await lockLedgers(trx, userIds)
   let inserted: LedgerEntry[] = []
   const remembered = new Map<string, { seq: number; hash: string }>()
