@@ -16,7 +16,10 @@ export interface AccountRoutesOptions<
   C extends SessionHost<DB>,
   U extends AccountUser,
 > {
-  cookie: ReturnType<typeof sessionCookie<DB, C>>
+  cookie: Pick<
+    ReturnType<typeof sessionCookie<DB, C>>,
+    'SESSION_COOKIE' | 'setSessionCookie' | 'clearSessionCookie' | 'sessionGuards'
+  >
   /** The server's own view of the signed-in user, and its schema for /openapi.json. */
   presentMe: (user: U) => Record<string, unknown>
   MeSchema: ZodType

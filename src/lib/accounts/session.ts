@@ -35,18 +35,23 @@ export function sessionCookie<DB extends AccountTables, C extends SessionHost<DB
     maxAge: ctx.config.sessionTtlDays * 86_400,
   })
 
+  /** The actor a session cookie's value names (undefined when absent, malformed or expired). */
+  async function actorOfToken(ctx: C, token: string | undefined): Promise<Actor | undefined> {
+    if (!token || token.length > 100) return undefined
+    return resolveSession(ctx.db, token, { clock: ctx.clock, ttlDays: ctx.config.sessionTtlDays })
+  }
+
   /** Resolves the session cookie into `req.actor` (undefined when absent or expired). */
   async function loadActor(ctx: C, req: FastifyRequest): Promise<Actor | undefined> {
     if (req.actor) return req.actor
-    const token = req.cookies[name]
-    if (!token || token.length > 100) return undefined
-    req.actor = await resolveSession(ctx.db, token, { clock: ctx.clock, ttlDays: ctx.config.sessionTtlDays })
+    req.actor = await actorOfToken(ctx, req.cookies[name])
     return req.actor
   }
 
   return {
     SESSION_COOKIE: name,
     sessionCookieOptions,
+    actorOfToken,
     loadActor,
     setSessionCookie(ctx: C, reply: FastifyReply, token: string): void {
       reply.setCookie(name, token, sessionCookieOptions(ctx))

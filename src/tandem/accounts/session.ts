@@ -10,6 +10,7 @@ export const {
   sessionCookieOptions,
   setSessionCookie,
   clearSessionCookie,
+  actorOfToken,
   loadActor,
   sessionGuards,
 } = sessionCookie<TandemDatabase, TandemContext>('tandem_session', (ctx) => ctx.config.env !== 'development')

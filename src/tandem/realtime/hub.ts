@@ -5,8 +5,7 @@ import type { Logger } from 'pino'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { AppError } from '../../lib/errors.ts'
 import type { Metrics } from '../../lib/http/metrics.ts'
-import { resolveSession } from '../accounts/accounts.service.ts'
-import { SESSION_COOKIE } from '../accounts/session.ts'
+import { actorOfToken, SESSION_COOKIE } from '../accounts/session.ts'
 import type { TandemContext } from '../context.ts'
 import { loadPresentedMessage } from '../messaging/messaging.service.ts'
 import { EVENTS_CHANNEL, type RealtimeEvent } from './events.ts'
@@ -148,7 +147,6 @@ export class RealtimeHub {
 export function registerRealtimeRoutes(app: FastifyInstance, ctx: TandemContext, hub: RealtimeHub): void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, clientTracking: false })
   const trustProxy = ctx.config.env === 'production'
-  const settings = { clock: ctx.clock, ttlDays: ctx.config.sessionTtlDays }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
@@ -164,8 +162,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, ctx: TandemContext,
           new AppError(403, 'cross_site_request', 'requests from other sites are refused'),
         )
       }
-      const token = app.parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE]
-      const actor = token && token.length <= 100 ? await resolveSession(ctx.db, token, settings) : undefined
+      const actor = await actorOfToken(ctx, app.parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE])
       if (!actor) return refuse(socket, new AppError(401, 'unauthenticated', 'log in first'))
       if (socket.destroyed) return
       socket.off('error', ignore)
