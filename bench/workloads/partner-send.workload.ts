@@ -92,7 +92,7 @@ export const partnerSend: Workload = {
     // Every partner call is budgeted: each sender sends at most SENDER_DAILY_CAP, at most RECIPIENT_DAILY_CAP
     // to each of its recipients, so no call meets a cap.
     const partnerCalls = warmup + rounds * perRound
-    // Tandem serializes one sender's sends (an advisory lock per sender): at least twice as many senders as
+    // Tandem serializes one sender's sends (a row lock per sender): at least twice as many senders as
     // workers, so that the calls in flight rarely wait on each other's lock.
     const senderCount = Math.max(Math.ceil(partnerCalls / SENDER_DAILY_CAP), 2 * CONCURRENCY)
 
@@ -247,7 +247,7 @@ export const partnerSend: Workload = {
           `${RECIPIENTS_PER_SENDER} recipients each (${users.length} users, all connected to the partner), each ` +
           `sender making at most ${SENDER_DAILY_CAP} calls, at most ${RECIPIENT_DAILY_CAP} to each recipient, ` +
           'interleaved over senders (consecutive calls come from different senders; Tandem serializes one ' +
-          "sender's sends with an advisory lock); no call meets a cap or the rate limit. " +
+          "sender's sends with a row lock); no call meets a cap or the rate limit. " +
           'First-party sends use the same senders, each on its thread with its first recipient.',
         withPostgres
           ? `CPU per send: partner server ${formatValue(cpu.partnerServer, 'µs')}, PostgreSQL ` +
@@ -262,17 +262,22 @@ export const partnerSend: Workload = {
       notes: [
         'What this compares: the same message, sent by a partner for a user and by the user themselves. The ' +
           'partner send does more, in one transaction: after the guard (its token, grant and agreement checks ' +
-          'cached for at most 1 s) and the rate limit (in memory), the Idempotency-Key claim, which also takes ' +
-          "the sender's advisory lock; one read for the sender's sends today, the partner's name and every " +
-          "recipient's checks (friend, block, mute, partner messages received today, their thread), which also " +
-          'takes the ledger locks of the sender and those recipients; the message with its shim link; then the ' +
-          "ledger entries of sender and recipient (hash-chained) with the send rows, the realtime event, the day's " +
-          'count and the stored answer. Four statements between BEGIN and COMMIT, as for the first-party send ' +
-          '(thread and membership, members and blocks, the message, the realtime event), which looks its session ' +
-          "up first. The day's count per partner and context is split over 16 rows by sender, summed by its " +
-          'readers, so concurrent senders rarely wait on one row lock until they commit.',
+          "cached for at most 1 s) and the rate limit (in memory), one statement that takes the sender's turn " +
+          "(their row, locked until commit, so that one sender's sends run one at a time), claims the " +
+          "Idempotency-Key, takes the ledger locks of the sender and the recipients, and reads the sender's sends " +
+          "today, the partner's name and every recipient's checks (friend, block, mute, partner messages received " +
+          'today, their thread); the message with its shim link; then the ledger entries of sender and recipient ' +
+          "(hash-chained) with the send rows, the realtime event, the day's count and the stored answer. Three " +
+          'statements between BEGIN and COMMIT, one fewer than the first-party send (thread and membership, ' +
+          'members and blocks, the message, the realtime event), which looks its session up first. The first ' +
+          "statement reads from the snapshot taken when it began, before it took the turn; the turn's version, " +
+          'bumped by every send, tells whether another send of the same sender committed in between, and only ' +
+          "then does a fourth statement read again. The day's count per partner and context is split over 16 " +
+          'rows by sender, summed by its readers, so concurrent senders rarely wait on one row lock until they ' +
+          'commit.',
         'Where the difference goes: mostly PostgreSQL CPU (see CPU per send). The partner send writes more rows ' +
-          '(the key and its answer, the send, two chained ledger entries, the count), with more index entries and ' +
+          "(the key and its answer, the sender's turn, the send, two chained ledger entries, the count), with " +
+          'more index entries and ' +
           'foreign-key checks, and its statements are larger. Both sides run their statements as named prepared ' +
           'statements (src/lib/db.ts), so each is parsed once per pooled connection and its generic plan reused; ' +
           "the partner read passes the recipients as a VALUES list so that its plan's estimate does not depend " +

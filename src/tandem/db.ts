@@ -327,6 +327,13 @@ export interface PartnerReportReconciliationsTable {
   created_at: Timestamp
 }
 
+/** One row per user who sent through the Inbox API: the lock that serializes their sends. */
+export interface PartnerSenderTurnsTable {
+  user_id: string
+  /** Bumped by every send of theirs. */
+  version: number
+}
+
 export interface TandemDatabase {
   partner_reports: PartnerReportsTable
   partner_report_reconciliations: PartnerReportReconciliationsTable
@@ -334,6 +341,7 @@ export interface TandemDatabase {
   partner_mutes: PartnerMutesTable
   partner_abuse_reports: PartnerAbuseReportsTable
   partner_sends: PartnerSendsTable
+  partner_sender_turns: PartnerSenderTurnsTable
   partner_daily_counts: PartnerDailyCountsTable
   activity_items: ActivityItemsTable
   server_secrets: ServerSecretsTable

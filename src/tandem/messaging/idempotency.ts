@@ -16,6 +16,13 @@ export function requestHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('base64url')
 }
 
+export interface IdempotencyId {
+  ownerId: string
+  scope: string
+  key: string
+  requestHash: string
+}
+
 /**
  * Runs `effect` at most once per (owner, scope, key), inside the caller's transaction.
  * A repeat with the same request gets the stored response; with a different request, 422.
@@ -24,57 +31,52 @@ export function requestHash(value: unknown): string {
 export async function once<T>(
   trx: Db,
   clock: Clock,
-  id: { ownerId: string; scope: string; key: string; requestHash: string },
+  id: IdempotencyId,
   effect: () => Promise<{ status: number; body: T; stored?: boolean }>,
-  options: { lock?: string } = {},
 ): Promise<StoredResponse<T>> {
-  const now = clock.now()
-  const claimed = options.lock
-    ? // The caller's advisory lock (pg_advisory_xact_lock(hashtext(lock))) is taken by the claim itself.
-      (
-        await sql<{ key: string }>`
-          with l as (select 1 as locked from (select pg_advisory_xact_lock(hashtext(${options.lock}))) x)
-          insert into idempotency_keys (user_id, scope, key, request_hash, status, response, created_at)
-          select ${id.ownerId}::uuid, ${id.scope}, ${id.key}, ${id.requestHash}, 0, 'null'::jsonb,
-            ${now.toISOString()}::timestamptz
-          from l
-          on conflict (user_id, scope, key) do nothing
-          returning key`.execute(trx)
-      ).rows[0]
-    : await trx
-        .insertInto('idempotency_keys')
-        .values({
-          user_id: id.ownerId,
-          scope: id.scope,
-          key: id.key,
-          request_hash: id.requestHash,
-          status: 0,
-          response: 'null',
-          created_at: now,
-        })
-        .onConflict((oc) => oc.columns(['user_id', 'scope', 'key']).doNothing())
-        .returning('key')
-        .executeTakeFirst()
-  if (!claimed) {
-    const stored = await trx
-      .selectFrom('idempotency_keys')
-      .select(['request_hash', 'status', 'response'])
-      .where('user_id', '=', id.ownerId)
-      .where('scope', '=', id.scope)
-      .where('key', '=', id.key)
-      .executeTakeFirstOrThrow()
-    if (stored.request_hash !== id.requestHash) {
-      throw new AppError(
-        422,
-        'idempotency_key_reused',
-        'this Idempotency-Key was already used for a different request',
-      )
-    }
-    return { status: stored.status, body: stored.response as T, replayed: true }
-  }
+  const claimed = (await claimKey(id, clock.now()).execute(trx)).rows[0]
+  if (!claimed) return storedResponse<T>(trx, id)
   const { stored, ...result } = await effect()
   if (!stored) await storeResponse(id, result).execute(trx)
   return { ...result, replayed: false }
+}
+
+/**
+ * The statement that claims a key: it answers the key when this call claimed it, and nothing when the
+ * key was claimed before (after waiting for an uncommitted claim to commit). An effect may run it as a
+ * CTE of its own first statement, to spare a round trip; `after` names a CTE of that statement whose
+ * row the claim is made from, so that the claim runs once that CTE has taken its locks.
+ */
+export function claimKey(id: IdempotencyId, now: Date, after?: string) {
+  return sql<{ key: string }>`
+    insert into idempotency_keys (user_id, scope, key, request_hash, status, response, created_at)
+    select ${id.ownerId}::uuid, ${id.scope}, ${id.key}, ${id.requestHash}, 0, 'null'::jsonb,
+      ${now.toISOString()}::timestamptz
+    ${after === undefined ? sql`` : sql`from ${sql.id(after)}`}
+    on conflict (user_id, scope, key) do nothing
+    returning key`
+}
+
+/**
+ * The answer to a call whose key was claimed before: the stored response, or 422 when that key was used
+ * for another request. Read in a statement of its own, whose snapshot sees the committed claim.
+ */
+export async function storedResponse<T>(trx: Db, id: IdempotencyId): Promise<StoredResponse<T>> {
+  const stored = await trx
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'status', 'response'])
+    .where('user_id', '=', id.ownerId)
+    .where('scope', '=', id.scope)
+    .where('key', '=', id.key)
+    .executeTakeFirstOrThrow()
+  if (stored.request_hash !== id.requestHash) {
+    throw new AppError(
+      422,
+      'idempotency_key_reused',
+      'this Idempotency-Key was already used for a different request',
+    )
+  }
+  return { status: stored.status, body: stored.response as T, replayed: true }
 }
 
 /**

@@ -7,6 +7,7 @@ import * as m0005 from './0005_click_counts.ts'
 import * as m0006 from './0006_report_reconciliation.ts'
 import * as m0007 from './0007_daily_count_shards.ts'
 import * as m0008 from './0008_partner_sends_day_indexes.ts'
+import * as m0009 from './0009_partner_sender_turns.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
@@ -17,4 +18,5 @@ export const migrations: Migrations = {
   '0006_report_reconciliation': m0006,
   '0007_daily_count_shards': m0007,
   '0008_partner_sends_day_indexes': m0008,
+  '0009_partner_sender_turns': m0009,
 }

@@ -484,6 +484,44 @@ describe('Inbox API', () => {
     }
   })
 
+  test("parallel calls of one sender to one friend never pass the friend's daily cap", async () => {
+    const s = await connect(ALL)
+    const f = await appUser()
+    await befriend(s.user, f)
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => recommend(s.bearer, [f.appId], {}, `one-friend-${i}`)),
+    )
+    assert.deepEqual(
+      results.map((r) => r.status),
+      results.map(() => 201),
+    )
+    const sent = results.filter((r) => statuses(r.body)[0] === 'sent').length
+    assert.equal(sent, LIMITS.recipientDailyCap)
+    const rows = await db.selectFrom('partner_sends').select('id').where('recipient_id', '=', f.id).execute()
+    assert.equal(rows.length, LIMITS.recipientDailyCap)
+  })
+
+  test('parallel repeats of one Idempotency-Key send once and all answer the first answer', async () => {
+    const s = await connect(ALL)
+    const f = await appUser()
+    await befriend(s.user, f)
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => recommend(s.bearer, [f.appId], {}, 'same')),
+    )
+    for (const r of results) assert.deepEqual(r, results[0])
+    assert.deepEqual(statuses(results[0]!.body), ['sent'])
+    const rows = await db
+      .selectFrom('partner_sends')
+      .select('id')
+      .where('sender_id', '=', s.user.id)
+      .execute()
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [(results[0]!.body as Sends).sends[0]!.id],
+    )
+    assert.equal(await ledgerCount(s.user.id), 1, 'one entry for the one send')
+  })
+
   test('per-recipient and per-sender daily caps; rate limit per client, user and API', async () => {
     const [s1, s2] = [await connect(ALL), await connect(ALL)]
     const r = await appUser()

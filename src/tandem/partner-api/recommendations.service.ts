@@ -1,11 +1,17 @@
-import { sql } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import type { Db, Thread } from '../db.ts'
 import { lockLedgers } from '../ledger/ledger.repository.ts'
 import { appendLedgerEntries, type LedgerEntryDraft, ledgerUsers } from '../ledger/ledger.service.ts'
 import { shimLinkId } from '../links/links.service.ts'
-import { once, requestHash, storeResponse } from '../messaging/idempotency.ts'
+import {
+  claimKey,
+  type IdempotencyId,
+  requestHash,
+  storedResponse,
+  storeResponse,
+} from '../messaging/idempotency.ts'
 import { type MessagingDeps, openDirectThread, writeMessage } from '../messaging/messaging.service.ts'
 import { eventNotification, type RealtimeEvent } from '../realtime/events.ts'
 import { hashHandle } from './friends.service.ts'
@@ -107,6 +113,94 @@ async function resolveHandle(
   return eligible(caller, 'suggestion', found.rows[0], recipientCap)
 }
 
+interface Prelude {
+  sent: string | number
+  app_name: string
+  username: string
+  display_name: string
+  candidates: (Candidate & { sub: string })[] | string
+  /** Whether this call claimed its Idempotency-Key (true without one). */
+  claimed: boolean
+  /** Whether no other send of the sender committed after this statement's snapshot was taken. */
+  fresh: boolean
+}
+
+/**
+ * What a send reads before it writes, in one statement: the sender's partner sends today, the partner's
+ * name, the sender's names and the checks of each app friend named (`subs`), resolved by app-scoped id
+ * (with a live grant for this partner).
+ *
+ * With `take`, the statement first takes the sender's turn (their partner_sender_turns row, locked until
+ * commit: one sender's sends run one at a time), then claims the Idempotency-Key, then takes the ledger
+ * locks of the sender and the app friends it resolves, in user-id order (ledgerUsers' order): each step
+ * reads the row of the one before, which orders them. Its reads see the snapshot taken when the statement
+ * began, before the turn was taken; `fresh` says whether that is as good as after, i.e. no send of the
+ * sender committed in between (each one bumps the turn's version).
+ */
+async function readPrelude(
+  trx: Db,
+  caller: SendsCaller,
+  day: string,
+  subs: readonly string[],
+  take?: { claim: RawBuilder<unknown> | undefined; ledgers: boolean },
+): Promise<Prelude | undefined> {
+  // A VALUES list rather than unnest(array): the planner then knows how many rows there are without
+  // seeing the values, so the statement's generic plan (one per list length, up to 20) costs what a
+  // custom one does and PostgreSQL reuses it instead of planning every call again.
+  const subRows =
+    subs.length === 0
+      ? sql`(select null::text where false)`
+      : sql`(values ${sql.join(subs.map((sub) => sql`(${sub}::text)`))})`
+  const turn = sql`turn as (
+      insert into partner_sender_turns (user_id, version)
+      select id, 1 from users where id = ${caller.userId}
+      on conflict (user_id) do update set version = partner_sender_turns.version + 1
+      returning version
+    ),`
+  const claim = take?.claim ? sql`claim as (${take.claim}),` : sql``
+  const taken = take?.claim ? sql`claim` : sql`turn`
+  const ledgerLocks = take?.ledgers
+    ? sql`, ledger_locks as (
+        select pg_advisory_xact_lock(hashtextextended('tandem.ledger:' || k, 0))
+        from (
+          select distinct u::text as k from (select ${caller.userId}::uuid as u union select user_id from c) x
+        ) t
+        where exists (select 1 from ${taken})
+        order by k collate "C"
+      )`
+    : sql``
+  const prelude = await sql<Prelude>`
+    with ${take ? turn : sql``} ${claim} c as (
+      select q.sub, r.user_id, ${candidateChecks(caller, day)}
+      from ${subRows} as q(sub)
+      join lateral (
+        select a.user_id from app_subjects a
+        where a.client_id = ${caller.clientId} and a.sub = q.sub
+          and exists (
+            select 1 from partner_grants g
+            where g.user_id = a.user_id and g.client_id = a.client_id and g.revoked_at is null
+          )
+        limit 1
+      ) r on true
+    )${ledgerLocks}
+    select
+      (select count(*) from partner_sends
+        where client_id = ${caller.clientId} and sender_id = ${caller.userId} and day = ${day}) as sent,
+      (select name from partner_apps where client_id = ${caller.clientId}) as app_name,
+      u.username, u.display_name,
+      (select coalesce(json_agg(c), '[]'::json) from c) as candidates,
+      ${take?.claim ? sql`exists (select 1 from claim)` : sql`true`} as claimed,
+      ${
+        take
+          ? sql`(select version from turn) = coalesce(
+              (select version from partner_sender_turns where user_id = ${caller.userId}), 0) + 1`
+          : sql`true`
+      } as fresh
+      ${take?.ledgers ? sql`, (select count(*) from ledger_locks) as locked` : sql``}
+    from users u where u.id = ${caller.userId}`.execute(trx)
+  return prelude.rows[0]
+}
+
 /** Which of the sender's partner sends land on which shard of the day's count row. */
 const COUNT_SHARDS = 16
 const countShard = (userId: string) => Number.parseInt(userId.slice(-4), 16) % COUNT_SHARDS
@@ -126,185 +220,154 @@ export async function sendRecommendations(
 ) {
   const { clock, limits } = deps
   return db.transaction().execute(async (trx) => {
-    // One sender's sends are counted and written one call at a time, so the daily cap holds: the lock
-    // is taken before the count, by the Idempotency-Key claim when there is one.
-    const lock = `partner_send:${caller.userId}`
-    const idempotency = idempotencyKey
-      ? { ownerId: caller.userId, scope: `partner:${caller.clientId}:recommendations`, key: idempotencyKey }
-      : undefined
-    const effect = async () => {
-      const now = clock.now()
-      const day = utcDay(now)
-      // App friends are known by their app-scoped id (and still have a live grant for this partner); they
-      // are resolved with the sender's sends today, the partner's name and the sender's, in one statement.
-      const subs = [...new Set(input.recipients.filter((r) => !HANDLE_PATTERN.test(r)))]
-      // A VALUES list rather than unnest(array): the planner then knows how many rows there are without
-      // seeing the values, so the statement's generic plan (one per list length, up to 20) costs what a
-      // custom one does and PostgreSQL reuses it instead of planning every call again.
-      const subRows =
-        subs.length === 0
-          ? sql`(select null::text where false)`
-          : sql`(values ${sql.join(subs.map((sub) => sql`(${sub}::text)`))})`
-      // Every partner send takes the ledger locks of everyone its entries may name before it locks a
-      // thread (writeMessage), so two sends sharing a thread and users cannot deadlock. Without handles,
-      // those are the sender and the app friends this statement resolves, locked here in user-id order
-      // (ledgerUsers' order); a handle's friend is known only once it is spent, so then they are taken
-      // after the handles are resolved.
-      const lockHere = subs.length === input.recipients.length
-      const ledgerLocks = lockHere
-        ? sql`, ledger_locks as (
-            select pg_advisory_xact_lock(hashtextextended('tandem.ledger:' || k, 0))
-            from (
-              select distinct u::text as k from (select ${caller.userId}::uuid as u union select user_id from c) x
-            ) t
-            order by k collate "C"
-          )`
-        : sql``
-      const prelude = (
-        await sql<{
-          sent: string | number
-          app_name: string
-          username: string
-          display_name: string
-          candidates: (Candidate & { sub: string })[] | string
-        }>`
-          with c as (
-            select q.sub, r.user_id, ${candidateChecks(caller, day)}
-            from ${subRows} as q(sub)
-            join lateral (
-              select a.user_id from app_subjects a
-              where a.client_id = ${caller.clientId} and a.sub = q.sub
-                and exists (
-                  select 1 from partner_grants g
-                  where g.user_id = a.user_id and g.client_id = a.client_id and g.revoked_at is null
-                )
-              limit 1
-            ) r on true
-          )${ledgerLocks}
-          select
-            (select count(*) from partner_sends
-              where client_id = ${caller.clientId} and sender_id = ${caller.userId} and day = ${day}) as sent,
-            (select name from partner_apps where client_id = ${caller.clientId}) as app_name,
-            u.username, u.display_name,
-            (select coalesce(json_agg(c), '[]'::json) from c) as candidates
-            ${lockHere ? sql`, (select count(*) from ledger_locks) as locked` : sql``}
-          from users u where u.id = ${caller.userId}`.execute(trx)
-      ).rows[0]
-      if (!prelude || prelude.app_name === null) {
-        throw new AppError(401, 'invalid_token', 'the access token names no user')
-      }
-      let remaining = limits.senderDailyCap - Number(prelude.sent)
-      if (remaining <= 0) {
-        throw new AppError(
-          429,
-          'daily_cap_reached',
-          'this user has sent as many recommendations as allowed today',
-          undefined,
-          { 'retry-after': String(secondsToUtcMidnight(now)) },
-        )
-      }
-      const candidates = new Map(
-        (typeof prelude.candidates === 'string'
-          ? (JSON.parse(prelude.candidates) as (Candidate & { sub: string })[])
-          : prelude.candidates
-        ).map((c) => [c.sub, c]),
-      )
-      const app = { name: prelude.app_name }
-      const sender = { userId: caller.userId, username: prelude.username, displayName: prelude.display_name }
-      const sends: RecommendationResult['sends'] = []
-      const ledger: LedgerEntryDraft[] = []
-      // Who receives a message, decided before anything is written (a recipient named twice in one call
-      // counts toward their cap).
-      const deliveries: { sendId: string; friend: Recipient }[] = []
-      const receivedNow = new Map<string, number>()
-      const recipientRoom = (friend: { received: number }) => limits.recipientDailyCap - friend.received
-      for (const recipient of input.recipients) {
-        // Past the sender's cap nothing is resolved, so no handle is spent on a send that cannot happen.
-        const friend =
-          remaining <= 0
-            ? undefined
-            : HANDLE_PATTERN.test(recipient)
-              ? await resolveHandle(trx, now, day, caller, recipient, limits.recipientDailyCap)
-              : eligible(caller, 'app_friend', candidates.get(recipient), limits.recipientDailyCap)
-        if (!friend?.deliver || (receivedNow.get(friend.userId) ?? 0) >= recipientRoom(friend)) {
-          sends.push({ id: newId(), recipient, status: 'not_delivered' })
-          continue
+    const now = clock.now()
+    const day = utcDay(now)
+    const idempotency: IdempotencyId | undefined = idempotencyKey
+      ? {
+          ownerId: caller.userId,
+          scope: `partner:${caller.clientId}:recommendations`,
+          key: idempotencyKey,
+          requestHash: requestHash(input),
         }
-        const sendId = newId()
-        deliveries.push({ sendId, friend })
-        receivedNow.set(friend.userId, (receivedNow.get(friend.userId) ?? 0) + 1)
-        remaining--
-        sends.push({ id: sendId, recipient, status: 'sent' })
-        ledger.push({
-          userId: friend.userId,
-          clientId: caller.clientId,
-          scope: 'recommendations.send',
-          action: 'recommendation.received',
-          objectCount: 1,
-          purpose: 'deliver a recommendation from a friend',
-          details: { sendId, titleId: input.title.id },
-        })
+      : undefined
+    // App friends are known by their app-scoped id; they are resolved in the first statement.
+    const subs = [...new Set(input.recipients.filter((r) => !HANDLE_PATTERN.test(r)))]
+    // Every partner send takes the ledger locks of everyone its entries may name before it locks a
+    // thread (writeMessage), so two sends sharing a thread and users cannot deadlock. Without handles,
+    // those are the sender and the app friends the first statement resolves, locked there; a handle's
+    // friend is known only once it is spent, so then they are taken after the handles are resolved.
+    const lockHere = subs.length === input.recipients.length
+    // One sender's sends are counted and written one call at a time, so the daily caps hold: the first
+    // statement takes the sender's turn before it claims the key and takes the ledger locks.
+    let prelude = await readPrelude(trx, caller, day, subs, {
+      claim: idempotency ? claimKey(idempotency, now, 'turn') : undefined,
+      ledgers: lockHere,
+    })
+    // A key claimed before: its answer, read in a statement of its own (see storedResponse).
+    if (prelude && !prelude.claimed) return storedResponse<RecommendationResult>(trx, idempotency!)
+    if (!prelude || prelude.app_name === null) {
+      throw new AppError(401, 'invalid_token', 'the access token names no user')
+    }
+    const parse = (p: Prelude) =>
+      typeof p.candidates === 'string'
+        ? (JSON.parse(p.candidates) as (Candidate & { sub: string })[])
+        : p.candidates
+    let resolved = parse(prelude)
+    if (!prelude.fresh) {
+
+      // Another send of the sender committed while this one waited for its turn: read again, now that
+      // every earlier send is visible. Only app friends whose ledger locks were taken above can receive.
+      const locked = new Set(resolved.map((c) => c.user_id))
+      prelude = (await readPrelude(trx, caller, day, subs))!
+      resolved = parse(prelude).filter((c) => !lockHere || locked.has(c.user_id))
+    }
+    let remaining = limits.senderDailyCap - Number(prelude.sent)
+    if (remaining <= 0) {
+      throw new AppError(
+        429,
+        'daily_cap_reached',
+        'this user has sent as many recommendations as allowed today',
+        undefined,
+        { 'retry-after': String(secondsToUtcMidnight(now)) },
+      )
+    }
+    const candidates = new Map(resolved.map((c) => [c.sub, c]))
+    const app = { name: prelude.app_name }
+    const sender = { userId: caller.userId, username: prelude.username, displayName: prelude.display_name }
+    const sends: RecommendationResult['sends'] = []
+    const ledger: LedgerEntryDraft[] = []
+    // Who receives a message, decided before anything is written (a recipient named twice in one call
+    // counts toward their cap).
+    const deliveries: { sendId: string; friend: Recipient }[] = []
+    const receivedNow = new Map<string, number>()
+    const recipientRoom = (friend: { received: number }) => limits.recipientDailyCap - friend.received
+    for (const recipient of input.recipients) {
+      // Past the sender's cap nothing is resolved, so no handle is spent on a send that cannot happen.
+      const friend =
+        remaining <= 0
+          ? undefined
+          : HANDLE_PATTERN.test(recipient)
+            ? await resolveHandle(trx, now, day, caller, recipient, limits.recipientDailyCap)
+            : eligible(caller, 'app_friend', candidates.get(recipient), limits.recipientDailyCap)
+      if (!friend?.deliver || (receivedNow.get(friend.userId) ?? 0) >= recipientRoom(friend)) {
+        sends.push({ id: newId(), recipient, status: 'not_delivered' })
+        continue
       }
-      const accepted = deliveries.length
-      ledger.unshift({
-        userId: caller.userId,
+      const sendId = newId()
+      deliveries.push({ sendId, friend })
+      receivedNow.set(friend.userId, (receivedNow.get(friend.userId) ?? 0) + 1)
+      remaining--
+      sends.push({ id: sendId, recipient, status: 'sent' })
+      ledger.push({
+        userId: friend.userId,
         clientId: caller.clientId,
         scope: 'recommendations.send',
-        action: 'recommendation.sent',
-        objectCount: accepted,
-        purpose: 'send the recommendations the user chose',
-        details: { titleId: input.title.id, recipients: input.recipients.length, accepted },
+        action: 'recommendation.received',
+        objectCount: 1,
+        purpose: 'deliver a recommendation from a friend',
+        details: { sendId, titleId: input.title.id },
       })
-      const result = { status: 201, body: { sends } }
-      // The answer stored for the Idempotency-Key rides on the ledger insert, the effect's last statement.
-      const stored = idempotency ? [storeResponse(idempotency, result)] : []
-      if (accepted === 0) {
-        await appendLedgerEntries(trx, clock, ledger, { alongside: stored })
-        return { ...result, stored: idempotency !== undefined }
-      }
-      if (!lockHere) await lockLedgers(trx, ledgerUsers(ledger))
-      const written: {
-        id: string
-        recipientId: string
-        kind: string
-        messageId: string
-        linkId: string | null
-      }[] = []
-      const events: RealtimeEvent[] = []
-      for (const { sendId, friend } of deliveries) {
-        const thread: Pick<Thread, 'id'> = friend.threadId
-          ? { id: friend.threadId }
-          : (await openDirectThread(trx, clock, caller.userId, friend.userId)).thread
-        // Published with the sends below, in the same transaction.
-        const { message, event } = await writeMessage(
-          trx,
-          deps,
-          sender,
-          thread,
-          {
-            threadId: thread.id,
-            text: input.note ?? '',
-            card: { title: input.title.name, imageUrl: input.title.imageUrl ?? null, url: input.title.url },
-            via: { clientId: caller.clientId, appName: app.name },
-          },
-          [caller.userId, friend.userId],
-        )
-        events.push(event)
-        written.push({
-          id: sendId,
-          recipientId: friend.userId,
-          kind: friend.kind,
-          messageId: message.id,
-          linkId: message.card ? shimLinkId(message.card.href) : null,
-        })
-      }
-      // The sends with the messages' realtime events, the day's count (a row that other senders of the
-      // day may share, so its lock is held for as short a time as it can be) and the stored answer ride on
-      // the ledger insert, the effect's last statement.
-      await appendLedgerEntries(trx, clock, ledger, {
-        locked: true,
-        alongside: [
-          sql`
+    }
+    const accepted = deliveries.length
+    ledger.unshift({
+      userId: caller.userId,
+      clientId: caller.clientId,
+      scope: 'recommendations.send',
+      action: 'recommendation.sent',
+      objectCount: accepted,
+      purpose: 'send the recommendations the user chose',
+      details: { titleId: input.title.id, recipients: input.recipients.length, accepted },
+    })
+    const result = { status: 201, body: { sends } }
+    // The answer stored for the Idempotency-Key rides on the ledger insert, the last statement.
+    const stored = idempotency ? [storeResponse(idempotency, result)] : []
+    if (accepted === 0) {
+      await appendLedgerEntries(trx, clock, ledger, { alongside: stored })
+      return { ...result, replayed: false }
+    }
+    if (!lockHere) await lockLedgers(trx, ledgerUsers(ledger))
+    const written: {
+      id: string
+      recipientId: string
+      kind: string
+      messageId: string
+      linkId: string | null
+    }[] = []
+    const events: RealtimeEvent[] = []
+    for (const { sendId, friend } of deliveries) {
+      const thread: Pick<Thread, 'id'> = friend.threadId
+        ? { id: friend.threadId }
+        : (await openDirectThread(trx, clock, caller.userId, friend.userId)).thread
+      // Published with the sends below, in the same transaction.
+      const { message, event } = await writeMessage(
+        trx,
+        deps,
+        sender,
+        thread,
+        {
+          threadId: thread.id,
+          text: input.note ?? '',
+          card: { title: input.title.name, imageUrl: input.title.imageUrl ?? null, url: input.title.url },
+          via: { clientId: caller.clientId, appName: app.name },
+        },
+        [caller.userId, friend.userId],
+      )
+      events.push(event)
+      written.push({
+        id: sendId,
+        recipientId: friend.userId,
+        kind: friend.kind,
+        messageId: message.id,
+        linkId: message.card ? shimLinkId(message.card.href) : null,
+      })
+    }
+    // The sends with the messages' realtime events, the day's count (a row that other senders of the
+    // day may share, so its lock is held for as short a time as it can be) and the stored answer ride on
+    // the ledger insert, the last statement.
+    await appendLedgerEntries(trx, clock, ledger, {
+      locked: true,
+      alongside: [
+        sql`
             with notified as (select ${sql.join(events.map(eventNotification))})
             insert into partner_sends (id, client_id, sender_id, recipient_id, recipient_kind, message_id, link_id,
               day, interface, surface, variant, created_at)
@@ -314,27 +377,15 @@ export async function sendRecommendations(
             from unnest(${written.map((w) => w.id)}::uuid[], ${written.map((w) => w.recipientId)}::uuid[],
               ${written.map((w) => w.kind)}::text[], ${written.map((w) => w.messageId)}::uuid[],
               ${written.map((w) => w.linkId)}::text[]) as w(id, recipient_id, kind, message_id, link_id), notified`,
-          sql`
+        sql`
             insert into partner_daily_counts (client_id, day, interface, surface, variant, shard, sends)
             values (${caller.clientId}, ${day}::date, ${input.context.interface}, ${input.context.surface},
               ${input.context.variant}, ${countShard(caller.userId)}::smallint, ${accepted}::int)
             on conflict (client_id, day, interface, surface, variant, shard)
               do update set sends = partner_daily_counts.sends + excluded.sends`,
-          ...stored,
-        ],
-      })
-      return { ...result, stored: idempotency !== undefined }
-    }
-    if (!idempotency) {
-      await sql`select pg_advisory_xact_lock(hashtext(${lock}))`.execute(trx)
-      return { ...(await effect()), replayed: false }
-    }
-    return once<RecommendationResult>(
-      trx,
-      clock,
-      { ...idempotency!, requestHash: requestHash(input) },
-      effect,
-      { lock },
-    )
+        ...stored,
+      ],
+    })
+    return { ...result, replayed: false }
   })
 }
