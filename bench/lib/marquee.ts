@@ -8,6 +8,7 @@ import type { BenchContext } from './types.ts'
 
 /** The tables ingest and a rebuild derive from events. */
 const DERIVED_TABLES = [
+  'sender_counts_queue',
   'share_rollups',
   'share_rollups_late',
   'sender_daily_sends',
@@ -18,17 +19,18 @@ const DERIVED_TABLES = [
 ]
 
 /**
- * A fresh, migrated Marquee database on the run's PostgreSQL (two connections), closed and dropped
- * when the workload ends; `url` for a client of its own.
+ * A fresh, migrated Marquee database on the run's PostgreSQL (`poolSize` connections, two unless
+ * given), closed and dropped when the workload ends; `url` for a client of its own.
  */
 export async function openMarqueeScratch(
   ctx: BenchContext,
+  poolSize = 2,
 ): Promise<{ database: Database<MarqueeDatabase>; url: string }> {
   ctx.progress.phase('creating and migrating a Marquee database')
   const scratch = await createScratchDatabase(ctx.database)
   ctx.defer(() => scratch.drop())
   if (scratch.kind !== 'postgres') throw new Error('the Marquee workloads need PostgreSQL')
-  const database = await openDb<MarqueeDatabase>({ url: scratch.url, poolSize: 2 })
+  const database = await openDb<MarqueeDatabase>({ url: scratch.url, poolSize })
   ctx.defer(() => database.close())
   await migrateToLatest(database.db as never, migrations)
   return { database, url: scratch.url }

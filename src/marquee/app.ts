@@ -16,6 +16,7 @@ import type { MarqueeConfig } from './config.ts'
 import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
 import { registerEventRoutes } from './events/events.routes.ts'
+import { SenderCountsWorker } from './events/sender-counts.ts'
 import { registerExperimentRoutes } from './experiments/experiments.routes.ts'
 import { runHousekeeping } from './housekeeping.ts'
 import { registerReportRoutes } from './reports/reports.routes.ts'
@@ -54,6 +55,9 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
     database: deps.database,
     db,
     clock,
+    senderCounts: new SenderCountsWorker(db, (error) =>
+      deps.logger?.warn({ err: error }, 'applying queued per-sender counts failed'),
+    ),
     secrets: new SecretBox(deps.config.secretKey),
     log: deps.logger,
     watchListeners: [],
@@ -87,11 +91,17 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
     setPageFallback,
   })
 
+  // Counts another instance queued and could not apply (it stopped first) are applied at start and hourly.
+  ctx.senderCounts.nudge()
   const purge = setInterval(() => {
     runHousekeeping(db, clock).catch((error) => deps.logger?.warn({ err: error }, 'housekeeping failed'))
+    ctx.senderCounts.nudge()
   }, HOUR_MS)
   purge.unref()
-  app.addHook('onClose', async () => clearInterval(purge))
+  app.addHook('onClose', async () => {
+    clearInterval(purge)
+    await ctx.senderCounts.stop()
+  })
   return { app, ctx }
 }
 

@@ -9,6 +9,7 @@ import { loadMarqueeConfig } from './config.ts'
 import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
 import { rebuildRollups } from './events/rollups-rebuild.ts'
+import { SenderCountsWorker } from './events/sender-counts.ts'
 import { migrations } from './migrations/index.ts'
 import { type ReportCommand, runReportCommand } from './reports/report-command.ts'
 import { ALGS, type KeyAlg, publicJwks, rotateSigningKeys, signingKeys } from './tandem-link/keys.ts'
@@ -234,6 +235,8 @@ export async function runCli(argv: string[], env: Env = process.env, io: CliIo =
           ...ctx,
           database,
           log: undefined,
+          // The CLI records no events; a report applies what ingest queued itself.
+          senderCounts: new SenderCountsWorker(ctx.db, () => {}),
           watchListeners: [],
           tandem: { clientFor: async () => undefined },
         }

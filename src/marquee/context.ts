@@ -5,6 +5,7 @@ import type { SecretBox } from '../lib/secret-box.ts'
 import type { TandemPartnerClient } from '../partner-sdk/index.ts'
 import type { MarqueeConfig } from './config.ts'
 import type { Db, MarqueeDatabase } from './db.ts'
+import type { SenderCountsWorker } from './events/sender-counts.ts'
 
 /** A title a user started or finished watching; listeners (watch activity on Tandem) react to it. */
 export interface WatchEvent {
@@ -31,6 +32,8 @@ export interface MarqueeContext {
   database: Database<MarqueeDatabase>
   db: Db
   clock: Clock
+  /** Adds the per-sender counts that batched ingest (POST /events) queues, on its own connection. */
+  senderCounts: SenderCountsWorker
   /** Seals and opens secrets stored in the database. */
   secrets: SecretBox
   log: Logger | undefined

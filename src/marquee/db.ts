@@ -134,6 +134,21 @@ export interface SenderDayTotalsTable {
   clicks: Generated<number>
 }
 
+/** Per-sender cell counts of one ingest batch, waiting to be added to the two tables above. */
+export interface SenderCountsQueueTable {
+  id: Generated<string>
+  queued_at: Generated<Timestamp>
+  day: string[]
+  sender_id: string[]
+  interface: string[]
+  surface: string[]
+  variant: string[]
+  recipient_type: string[]
+  sends: number[]
+  clicks: number[]
+  unique_clicks: number[]
+}
+
 /** What clipping a sender-day at the default bound removes from one of its cells (no column defaults). */
 export type SenderDayClipsTable = Selectable<SenderDailySendsTable>
 
@@ -254,6 +269,7 @@ export interface MarqueeDatabase {
   share_rollups_late: ShareRollupsLateTable
   sender_daily_sends: SenderDailySendsTable
   sender_day_totals: SenderDayTotalsTable
+  sender_counts_queue: SenderCountsQueueTable
   sender_day_clips: SenderDayClipsTable
   share_rollups_clipped: ShareRollupsClippedTable
   clip_precompute: ClipPrecomputeTable

@@ -31,7 +31,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: MarqueeContext): 
     '/events',
     {
       summary: 'Batched, idempotent ingest of recommendation events',
-      description: `Up to ${MAX_EVENTS_PER_BATCH} events; (id, type) is the key (the send id for recommendation.sent), so a retried batch never counts twice. Daily rollups are updated in the same transaction.`,
+      description: `Up to ${MAX_EVENTS_PER_BATCH} events; (id, type) is the key (the send id for recommendation.sent), so a retried batch never counts twice. Daily rollups and unique clicks are updated in the same transaction; the per-sender counts used for clipping follow within moments, and a report applies any still queued before it reads them.`,
       tags: ['events'],
       security: [{ bearer: [] }],
       preHandler: requireIngestToken,
@@ -39,6 +39,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: MarqueeContext): 
       bodyLimit: 1024 * 1024,
       response: { 200: IngestResultSchema },
     },
-    async (req) => recordEvents(ctx.db, req.body.events, { receivedAt: ctx.clock.now() }),
+    async (req) =>
+      recordEvents(ctx.db, req.body.events, { receivedAt: ctx.clock.now(), senderCounts: ctx.senderCounts }),
   )
 }

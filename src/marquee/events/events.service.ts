@@ -1,7 +1,7 @@
 import { CompiledQuery, PostgresAdapter, sql } from 'kysely'
 import type { Interface, RecipientType, Surface } from '../../lib/measurement-dimensions.ts'
 import type { Db } from '../db.ts'
-import { PRECOMPUTED_BOUND, reclipSenderDays, type SenderDayKey } from './clipping.ts'
+import { applyQueuedSenderCounts, type SenderCountsWorker } from './sender-counts.ts'
 
 export const EVENT_TYPES = [
   'recommendation.sent',
@@ -57,7 +57,8 @@ export interface IngestResult {
 }
 
 interface SendCell {
-  sentAt: Date
+  /** When it was sent, in milliseconds since the epoch. */
+  sentMs: number
   senderId: string | null
   interface: string
   surface: string
@@ -67,7 +68,6 @@ interface SendCell {
   cell?: string
   counts?: Counts
   senderCounts?: Counts
-  senderDay?: Counts
 }
 
 interface Counts {
@@ -187,31 +187,45 @@ const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': 
 const field = (value: string): string =>
   COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string) : value
 
+export interface RecordOptions {
+  receivedAt?: Date
+  /**
+   * Adds the batch's per-sender counts to sender_daily_sends and sender_day_totals after the commit, on
+   * its own connection; without one they are added before recordEvents returns.
+   */
+  senderCounts?: SenderCountsWorker
+}
+
 /**
  * Records events idempotently ((id, type) is the key: a send's id for `recommendation.sent`) and keeps
- * the daily rollups, the late bucket and the per-sender day counts current in the same transaction.
+ * the daily rollups, the late bucket and the unique clicks current in the same transaction, which also
+ * queues the batch's per-sender cell counts (applied by `applyQueuedSenderCounts`).
  * A click whose send has not been recorded yet is kept and rolled up when its send arrives.
- * Runs in the caller's transaction when given one.
+ * Runs in the caller's transaction when given one, and then applies the per-sender counts in it too.
  */
 export async function recordEvents(
   db: Db,
   events: readonly MarqueeEvent[],
-  options: { receivedAt?: Date } = {},
+  options: RecordOptions = {},
 ): Promise<IngestResult> {
   if (events.length === 0) return { received: 0, recorded: 0, duplicates: 0 }
   const receivedAt = options.receivedAt ?? new Date()
   let recorded: number
   if (db.isTransaction) {
-    recorded = await ingest(db, events, receivedAt, true)
+    recorded = await ingest(db, events, receivedAt, false)
+    await applyQueuedSenderCounts(db)
   } else {
-    // Most batches are new: a plain INSERT costs about half of ON CONFLICT's speculative insertion.
-    // A batch holding an event already recorded (a retry) aborts, and runs again skipping what exists.
+    // Most batches are new: COPY (or a plain INSERT) costs about half of ON CONFLICT's speculative
+    // insertion. A batch holding an event already recorded (a retry) aborts, and runs again skipping
+    // what exists.
     try {
-      recorded = await db.transaction().execute((trx) => ingest(trx, events, receivedAt, false))
+      recorded = await ingest(db, events, receivedAt, true)
     } catch (error) {
       if (!(error instanceof AlreadyRecorded)) throw error
-      recorded = await db.transaction().execute((trx) => ingest(trx, events, receivedAt, true))
+      recorded = await ingest(db, events, receivedAt, false)
     }
+    if (options.senderCounts) options.senderCounts.nudge()
+    else await applyQueuedSenderCounts(db)
   }
   return { received: events.length, recorded, duplicates: events.length - recorded }
 }
@@ -219,24 +233,42 @@ export async function recordEvents(
 const COLUMNS = `(id, type, send_id, occurred_at, received_at, sender_id, title_id, interface, surface,
   variant, recipient_type, click_class, rolled_up)`
 
-/** The batch's rows of `events` as COPY text (tab-separated, \\N for null), in COLUMNS' order. */
-function copyRows(batch: readonly MarqueeEvent[], sends: Map<string, SendCell>, receivedAt: Date): string {
+/**
+ * The batch's rows of `events` as COPY text (tab-separated, \\N for null), in COLUMNS' order; a click is
+ * stored as rolled up when `rolled` says so of its send.
+ */
+function copyRows(
+  batch: readonly MarqueeEvent[],
+  receivedAt: Date,
+  rolled: (sendId: string) => boolean,
+): string {
   const received = receivedAt.toISOString()
-  let out = ''
-  for (const e of batch) {
+  const rows = new Array<string>(batch.length)
+  // A share's sends have one time: consecutive events often repeat it.
+  let lastMs = Number.NaN
+  let lastAt = ''
+  for (let i = 0; i < batch.length; i++) {
+    const e = batch[i] as MarqueeEvent
+    const ms = e.at.getTime()
+    if (ms !== lastMs) {
+      lastMs = ms
+      lastAt = e.at.toISOString()
+    }
     if (e.type === 'recommendation.sent') {
       const id = field(e.sendId)
-      out += `${id}\trecommendation.sent\t${id}\t${e.at.toISOString()}\t${received}\t${field(e.senderId)}\t${field(e.titleId)}\t${field(e.interface)}\t${field(e.surface)}\t${field(e.variant)}\t${field(e.recipientType)}\t\\N\tt\n`
+      rows[i] =
+        `${id}\trecommendation.sent\t${id}\t${lastAt}\t${received}\t${field(e.senderId)}\t${field(e.titleId)}\t${field(e.interface)}\t${field(e.surface)}\t${field(e.variant)}\t${field(e.recipientType)}\t\\N\tt\n`
     } else {
       const klass = e.type === 'recommendation.clicked' ? field(e.clickClass) : '\\N'
-      out += `${field(e.id)}\t${e.type}\t${field(e.sendId)}\t${e.at.toISOString()}\t${received}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${klass}\t${sends.has(e.sendId) ? 't' : 'f'}\n`
+      rows[i] =
+        `${field(e.id)}\t${e.type}\t${field(e.sendId)}\t${lastAt}\t${received}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${klass}\t${rolled(e.sendId) ? 't' : 'f'}\n`
     }
   }
-  return out
+  return rows.join('')
 }
 
 /** The batch's rows of `events` as one SELECT FROM unnest(…) of array literals, in COLUMNS' order. */
-function insertRows(batch: readonly MarqueeEvent[], sends: Map<string, SendCell>, receivedAt: Date) {
+function insertRows(batch: readonly MarqueeEvent[], receivedAt: Date, rolled: (sendId: string) => boolean) {
   const n = batch.length
   const cols = {
     id: new Array<string>(n),
@@ -266,7 +298,7 @@ function insertRows(batch: readonly MarqueeEvent[], sends: Map<string, SendCell>
     cols.variant[i] = sent ? sent.variant : null
     cols.rtype[i] = sent ? sent.recipientType : null
     cols.klass[i] = e.type === 'recommendation.clicked' ? e.clickClass : null
-    cols.rolled[i] = sends.has(e.sendId)
+    cols.rolled[i] = rolled(e.sendId)
   }
   return sql`
     select id, type, send_id, occurred_at, ${receivedAt.toISOString()}::timestamptz, sender_id, title_id,
@@ -279,244 +311,317 @@ function insertRows(batch: readonly MarqueeEvent[], sends: Map<string, SendCell>
         click_class, rolled_up)`
 }
 
+/** A recorded send as the lookups return it, with its unique clicks so far (a set of CONFIRMED_* bits). */
+interface KnownSendRow {
+  id: string
+  /** When it was sent, in milliseconds since the epoch (a float8: cheaper to read than a timestamp). */
+  sent_ms: number
+  sender_id: string | null
+  interface: string
+  surface: string
+  variant: string
+  recipient_type: string
+  confirmed: number
+}
+
+/** Bits of KnownSendRow.confirmed. */
+const CONFIRMED_IN_WINDOW = 1
+const CONFIRMED_LATE = 2
+
+/** KnownSendRow's columns of the send row `e`; its unique clicks so far are read only when `confirmed` says. */
+const sendColumns = (e: string, confirmed: boolean) => sql`
+  ${sql.ref(`${e}.id`)}, (extract(epoch from ${sql.ref(`${e}.occurred_at`)}) * 1000)::float8 as sent_ms,
+  ${sql.ref(`${e}.sender_id`)}, ${sql.ref(`${e}.interface`)}, ${sql.ref(`${e}.surface`)},
+  ${sql.ref(`${e}.variant`)}, ${sql.ref(`${e}.recipient_type`)},
+  ${
+    confirmed
+      ? sql`(select coalesce(bit_or(case when c.late then ${sql.lit(CONFIRMED_LATE)}
+          else ${sql.lit(CONFIRMED_IN_WINDOW)} end), 0)
+        from confirmed_sends c where c.send_id = ${sql.ref(`${e}.id`)})`
+      : sql`0`
+  } as confirmed`
+
+/**
+ * The sends among `ids` that are recorded (primary-key lookups); their unique clicks so far are read
+ * only for the sends in `confirming` (those with a confirmation in the batch).
+ */
+function knownSends(db: Db, ids: Iterable<string>, confirming: ReadonlySet<string>): Promise<KnownSendRow[]> {
+  const withConfirmations: string[] = []
+  const others: string[] = []
+  for (const id of ids) (confirming.has(id) ? withConfirmations : others).push(id)
+  if (withConfirmations.length + others.length === 0) return Promise.resolve([])
+  return sql<KnownSendRow>`
+    select ${sendColumns('e', true)}
+    from events e where e.type = 'recommendation.sent' and e.id = any(${bare(withConfirmations)}::uuid[])
+    union all
+    select ${sendColumns('e', false)}
+    from events e where e.type = 'recommendation.sent' and e.id = any(${bare(others)}::uuid[])`
+    .execute(db)
+    .then((r) => r.rows)
+}
+
+/**
+ * Claims the clicks recorded before their send for rolling up, now that it is here (in this batch, or
+ * committed by another batch since: a click that raced its send's batch is caught by the next ingest),
+ * with their send when it is recorded. A send recorded earlier has no such clicks left, so claiming by
+ * every send id of the batch is exact.
+ */
+function claimPending(trx: Db, batchSends: readonly string[]) {
+  return sql<{
+    id: string
+    type: EventType
+    send_id: string
+    at: Date
+    click_class: ClickClass | null
+    send: KnownSendRow | string | null
+  }>`
+    with pending as (
+      update events e set rolled_up = true
+      where not e.rolled_up and (e.send_id = any(${bare(batchSends)}::uuid[]) or exists (
+        select 1 from events s where s.type = 'recommendation.sent' and s.id = e.send_id))
+      returning e.id, e.type, e.send_id, e.occurred_at, e.click_class)
+    select p.id, p.type, p.send_id, p.occurred_at as at, p.click_class,
+      case when s.id is null then null else (select row_to_json(k) from (select ${sendColumns('s', true)}) k) end as send
+    from pending p left join events s on s.type = 'recommendation.sent' and s.id = p.send_id`.execute(trx)
+}
+
+/**
+ * One batch in one transaction. `fresh`: the batch is taken to hold no event already recorded, so it is
+ * stored with COPY on node-postgres (a plain INSERT on PGlite) and its unique clicks with a plain INSERT;
+ * a key already there fails the transaction with AlreadyRecorded, and the caller runs it again with
+ * `fresh` false, which skips what exists.
+ */
 async function ingest(
-  trx: Db,
+  db: Db,
   events: readonly MarqueeEvent[],
   receivedAt: Date,
-  skipRecorded: boolean,
+  fresh: boolean,
 ): Promise<number> {
-  // The sends these clicks refer to: from this batch, else already recorded.
+  // One pass: the batch without repeated events, its sends (the first of a repeated one), and the sends
+  // its clicks refer to that are not in it.
   const sends = new Map<string, SendCell>()
+  const batch: MarqueeEvent[] = []
+  const clicks: Array<ClickedEvent | ClickConfirmedEvent> = []
+  const seenClicks = new Set<string>()
+  const seenConfirmations = new Set<string>()
   for (const e of events) {
-    if (e.type === 'recommendation.sent' && !sends.has(e.sendId)) {
+    if (e.type === 'recommendation.sent') {
+      if (sends.has(e.sendId)) continue
       sends.set(e.sendId, {
-        sentAt: e.at,
+        sentMs: e.at.getTime(),
         senderId: e.senderId,
         interface: e.interface,
         surface: e.surface,
         variant: e.variant,
         recipientType: e.recipientType,
       })
+    } else {
+      const seen = e.type === 'recommendation.clicked' ? seenClicks : seenConfirmations
+      if (seen.has(e.id)) continue
+      seen.add(e.id)
+      clicks.push(e)
     }
+    batch.push(e)
   }
   const missing = new Set<string>()
-  for (const e of events) if (e.type !== 'recommendation.sent' && !sends.has(e.sendId)) missing.add(e.sendId)
+  const confirming = new Set<string>()
+  for (const c of clicks) {
+    if (!sends.has(c.sendId)) missing.add(c.sendId)
+    if (c.type === 'recommendation.click_confirmed') confirming.add(c.sendId)
+  }
+  const batchSends = [...sends.keys()]
+  const copying = fresh && !db.isTransaction && onNodePostgres(db)
+  // When copying, the earlier batches' sends are read on another pooled connection while this batch's
+  // transaction stores it: its clicks are stored as rolled up, and the few whose send turns out not to be
+  // recorded are marked pending again before the rollups are written.
+  const outside = copying ? knownSends(db, missing, confirming) : undefined
+  outside?.catch(() => {}) // awaited in the transaction
 
-  // One statement: clicks recorded before their send are claimed for rolling up now that it is here
-  // (in this batch, or committed by another batch since: a click that raced its send's batch is caught
-  // by the next ingest), and the sends of this batch's other clicks are looked up. A send recorded
-  // earlier has no such clicks left, so claiming by every send id of the batch is exact.
-  const toRollUp: Array<ClickedEvent | ClickConfirmedEvent> = []
-  // Event keys already in the batch, by type.
-  const seenSends = new Set<string>()
-  const seenClicks = new Set<string>()
-  const seenConfirmations = new Set<string>()
-  const batch: MarqueeEvent[] = []
-  {
-    // Ingest's statements are short: compiling one (JIT) costs more than running it, and the lookup's
+  const run = async (trx: Db): Promise<number> => {
+    // Ingest's statements are short: compiling one (JIT) costs more than running it, and the claim's
     // estimate (pending clicks, whose statistics trail a growing table) can cross the JIT threshold.
     const noJit = sql`set local jit = off`.execute(trx)
     noJit.catch(() => {}) // awaited below
-    const lookup = sql<{
-      kind: 'pending' | 'known'
-      id: string
-      type: EventType
-      send_id: string
-      occurred_at: Date
-      click_class: ClickClass | null
-      sender_id: string | null
-      interface: string | null
-      surface: string | null
-      variant: string | null
-      recipient_type: string | null
-    }>`
-      with pending as (
-        update events e set rolled_up = true
-        where not e.rolled_up and (e.send_id = any(${bare([...sends.keys()])}::uuid[]) or exists (
-          select 1 from events s where s.type = 'recommendation.sent' and s.id = e.send_id))
-        returning e.id, e.type, e.send_id, e.occurred_at, e.click_class)
-      select 'pending' as kind, id, type, send_id, occurred_at, click_class, null::uuid as sender_id,
-        null as interface, null as surface, null as variant, null as recipient_type
-      from pending
-      union all
-      select 'known', id, type, id, occurred_at, null, sender_id, interface, surface, variant, recipient_type
-      from events where type = 'recommendation.sent'
-        and id = any(${bare([...missing])}::uuid[] || array(select send_id from pending))`.execute(trx)
-    lookup.catch(() => {}) // awaited below
-    // Once the statement is on its way, the batch loses its repeated events while the backend works.
-    await new Promise((resolve) => setImmediate(resolve))
-    for (const e of events) {
-      const seen =
-        e.type === 'recommendation.sent'
-          ? seenSends
-          : e.type === 'recommendation.clicked'
-            ? seenClicks
-            : seenConfirmations
-      const id = e.type === 'recommendation.sent' ? e.sendId : e.id
-      if (seen.has(id)) continue
-      seen.add(id)
-      batch.push(e)
+    const claim = claimPending(trx, batchSends)
+    claim.catch(() => {}) // awaited below
+    const known = outside ?? knownSends(trx, missing, confirming)
+    known.catch(() => {})
+
+    /** Sends already holding their unique click, as `${sendId}|${late}`. */
+    const confirmedBefore = new Set<string>()
+    const learn = (r: KnownSendRow) => {
+      sends.set(r.id, {
+        sentMs: r.sent_ms,
+        senderId: r.sender_id,
+        interface: r.interface,
+        surface: r.surface,
+        variant: r.variant,
+        recipientType: r.recipient_type,
+      })
+      if (r.confirmed & CONFIRMED_IN_WINDOW) confirmedBefore.add(`${r.id}|false`)
+      if (r.confirmed & CONFIRMED_LATE) confirmedBefore.add(`${r.id}|true`)
     }
-    await noJit
-    const { rows } = await lookup
-    for (const r of rows) {
-      const at = new Date(r.occurred_at)
-      if (r.kind === 'known') {
-        sends.set(r.id, {
-          sentAt: at,
-          senderId: r.sender_id,
-          interface: r.interface as string,
-          surface: r.surface as string,
-          variant: r.variant as string,
-          recipientType: r.recipient_type as string,
-        })
-      } else {
-        toRollUp.push(
+    const claimed: Array<ClickedEvent | ClickConfirmedEvent> = []
+    const learnAll = async () => {
+      for (const r of await known) learn(r)
+      for (const r of (await claim).rows) {
+        if (r.send) learn(typeof r.send === 'string' ? (JSON.parse(r.send) as KnownSendRow) : r.send)
+        const at = new Date(r.at)
+        claimed.push(
           r.type === 'recommendation.clicked'
             ? { type: r.type, id: r.id, sendId: r.send_id, clickClass: r.click_class ?? 'unknown', at }
             : { type: 'recommendation.click_confirmed', id: r.id, sendId: r.send_id, at },
         )
       }
     }
-  }
 
-  let newEvents: MarqueeEvent[]
-  /** Settles with null once COPY stored the batch, or with its error. */
-  let copied: Promise<unknown> | undefined
-  if (!skipRecorded && onNodePostgres(trx)) {
-    // The whole batch is new unless proven otherwise: COPY it (PostgreSQL's fastest way in; a key
-    // already recorded fails it, and the caller runs the batch again with ON CONFLICT).
-    const copy = new CopyIn(
-      `copy events ${COLUMNS} from stdin`,
-      copyRows(batch, sends, receivedAt),
-      batch.length,
-    )
-    copied = trx.executeQuery(CompiledQuery.raw(copy as unknown as string)).then(
-      () => null,
-      (error: unknown) => error,
-    )
-    // The rows are on the wire: the rollups are worked out while the backend stores them.
-    await Promise.race([copy.sent, copied])
-    newEvents = batch
-  } else {
-    const rows = insertRows(batch, sends, receivedAt)
-    const columns = sql.raw(COLUMNS)
-    if (skipRecorded) {
-      const result = await sql<{ id: string; type: string }>`
-        insert into events ${columns} ${rows} on conflict (id, type) do nothing returning id, type`.execute(
-        trx,
+    let newEvents: MarqueeEvent[]
+    /** Settles with null once COPY stored the batch, or with its error. */
+    let copied: Promise<unknown> | undefined
+    if (copying) {
+      await noJit
+      const copy = new CopyIn(
+        `copy events ${COLUMNS} from stdin`,
+        copyRows(batch, receivedAt, (sendId) => sends.has(sendId) || missing.has(sendId)),
+        batch.length,
       )
-      const fresh = new Set(result.rows.map((r) => `${r.type}|${r.id}`))
-      newEvents = batch.filter((e) => fresh.has(`${e.type}|${eventId(e)}`))
-    } else {
-      try {
-        await sql`insert into events ${columns} ${rows}`.execute(trx)
-      } catch (error) {
-        if ((error as { code?: string }).code === PG_UNIQUE_VIOLATION) throw new AlreadyRecorded()
-        throw error
-      }
+      copied = trx.executeQuery(CompiledQuery.raw(copy as unknown as string)).then(
+        () => null,
+        (error: unknown) => error,
+      )
+      // The rows are on the wire: the rollups are worked out while the backend stores them.
+      await Promise.race([copy.sent, copied])
+      await learnAll()
       newEvents = batch
+    } else {
+      await noJit
+      await learnAll()
+      const rows = insertRows(batch, receivedAt, (sendId) => sends.has(sendId))
+      const columns = sql.raw(COLUMNS)
+      if (!fresh) {
+        const result = await sql<{ id: string; type: string }>`
+          insert into events ${columns} ${rows} on conflict (id, type) do nothing returning id, type`.execute(
+          trx,
+        )
+        const stored = new Set(result.rows.map((r) => `${r.type}|${r.id}`))
+        newEvents = batch.filter((e) => stored.has(`${e.type}|${eventId(e)}`))
+      } else {
+        await failOnRecorded(sql`insert into events ${columns} ${rows}`.execute(trx))
+        newEvents = batch
+      }
     }
+    const copyFailed = async (): Promise<void> => {
+      const error = await copied
+      if (error) await failOnRecorded(Promise.reject(error))
+    }
+    if (newEvents.length === 0) {
+      await copyFailed()
+      return 0
+    }
+
+    const rollups = new Map<string, Counts>()
+    const late = new Map<string, Counts>()
+    const senders = new Map<string, Counts>()
+    const bump = (map: Map<string, Counts>, key: string): Counts => {
+      let counts = map.get(key)
+      if (!counts) {
+        counts = zero()
+        map.set(key, counts)
+      }
+      return counts
+    }
+    const days = new Map<number, string>()
+    const dayOf = (ms: number) => {
+      const n = Math.floor(ms / 86_400_000)
+      let day = days.get(n)
+      if (day === undefined) {
+        day = utcDay(new Date(ms))
+        days.set(n, day)
+      }
+      return day
+    }
+    const cellOf = (s: SendCell): string =>
+      (s.cell ??= `${dayOf(s.sentMs)}|${s.interface}|${s.surface}|${s.variant}|${s.recipientType}`)
+    const rollupOf = (s: SendCell): Counts => (s.counts ??= bump(rollups, cellOf(s)))
+    const senderOf = (s: SendCell): Counts | undefined => {
+      if (!s.senderId) return undefined
+      s.senderCounts ??= bump(senders, `${cellOf(s)}|${s.senderId}`)
+      return s.senderCounts
+    }
+
+    // A send's first confirmation in this batch (in its window, or late) is its unique click in that
+    // bucket unless an earlier batch claimed the bucket (confirmed_sends holds the claims).
+    const firstConfirmations = new Map<string, { sendId: string; late: boolean; counts: Counts[] }>()
+    const rollUpClick = (e: ClickedEvent | ClickConfirmedEvent, send: SendCell) => {
+      const atMs = e.at.getTime()
+      const lateClick = atMs - send.sentMs > CLICK_WINDOW_MS
+      const counts = lateClick ? bump(late, `${cellOf(send)}|${dayOf(atMs)}`) : rollupOf(send)
+      if (e.type === 'recommendation.clicked') {
+        counts[e.clickClass] += 1
+        return
+      }
+      const perSender = lateClick ? undefined : senderOf(send)
+      counts.clicks += 1
+      if (perSender) perSender.clicks += 1
+      const key = `${e.sendId}|${lateClick}`
+      if (!firstConfirmations.has(key) && !confirmedBefore.has(key)) {
+        firstConfirmations.set(key, {
+          sendId: e.sendId,
+          late: lateClick,
+          counts: perSender ? [counts, perSender] : [counts],
+        })
+      }
+    }
+    for (const e of claimed) rollUpClick(e, sends.get(e.sendId) as SendCell)
+    // Clicks whose send is not recorded after all wait, pending, for it.
+    const unmatched: MarqueeEvent[] = []
+    for (const e of newEvents) {
+      const send = sends.get(e.sendId)
+      if (e.type === 'recommendation.sent') {
+        const s = send as SendCell
+        rollupOf(s).sends += 1
+        const perSender = senderOf(s)
+        if (perSender) perSender.sends += 1
+      } else if (send) rollUpClick(e, send)
+      else if (copying) unmatched.push(e)
+    }
+    await copyFailed()
+    if (unmatched.length > 0) {
+      await sql`
+        update events set rolled_up = false
+        where (id, type) in (select * from unnest(${bare(unmatched.map(eventId))}::uuid[],
+          ${quoted(unmatched.map((e) => e.type))}::text[]))`.execute(trx)
+    }
+    const claims = [...firstConfirmations.values()]
+    if (fresh) {
+      // No earlier batch claimed these buckets when the lookups read them; one that did since fails the
+      // INSERT below, and the batch runs again.
+      for (const c of claims) for (const counts of c.counts) counts.uniqueClicks += 1
+    } else if (claims.length > 0) {
+      const { rows: stored } = await sql<{ send_id: string; late: boolean }>`
+        insert into confirmed_sends (send_id, late)
+        select * from unnest(${bare(claims.map((c) => c.sendId))}::uuid[], ${bare(claims.map((c) => c.late))}::boolean[])
+        on conflict do nothing
+        returning send_id, late`.execute(trx)
+      for (const r of stored) {
+        const first = firstConfirmations.get(`${r.send_id}|${r.late}`)
+        if (first) for (const counts of first.counts) counts.uniqueClicks += 1
+      }
+    }
+    await failOnRecorded(writeCounts(trx, rollups, late, senders, fresh ? claims : []))
+    return newEvents.length
   }
-  const copyFailed = async (): Promise<void> => {
-    const error = await copied
-    if (!error) return
+  return db.isTransaction ? run(db) : db.transaction().execute(run)
+}
+
+/** Awaits a write, turning a unique violation (an event or a unique click already recorded) into AlreadyRecorded. */
+async function failOnRecorded(write: Promise<unknown>): Promise<void> {
+  try {
+    await write
+  } catch (error) {
     if ((error as { code?: string }).code === PG_UNIQUE_VIOLATION) throw new AlreadyRecorded()
     throw error
   }
-  if (newEvents.length === 0) return 0
-  for (const e of newEvents) if (e.type !== 'recommendation.sent' && sends.has(e.sendId)) toRollUp.push(e)
-
-  const rollups = new Map<string, Counts>()
-  const late = new Map<string, Counts>()
-  const senders = new Map<string, Counts>()
-  const senderDays = new Map<string, Counts>()
-  const bump = (map: Map<string, Counts>, key: string): Counts => {
-    let counts = map.get(key)
-    if (!counts) {
-      counts = zero()
-      map.set(key, counts)
-    }
-    return counts
-  }
-  const days = new Map<number, string>()
-  const dayOf = (at: Date) => {
-    const n = Math.floor(at.getTime() / 86_400_000)
-    let day = days.get(n)
-    if (day === undefined) {
-      day = utcDay(at)
-      days.set(n, day)
-    }
-    return day
-  }
-  const cellOf = (s: SendCell): string =>
-    (s.cell ??= `${dayOf(s.sentAt)}|${s.interface}|${s.surface}|${s.variant}|${s.recipientType}`)
-  const rollupOf = (s: SendCell): Counts => (s.counts ??= bump(rollups, cellOf(s)))
-  const senderOf = (s: SendCell): Counts | undefined => {
-    if (!s.senderId) return undefined
-    s.senderCounts ??= bump(senders, `${cellOf(s)}|${s.senderId}`)
-    return s.senderCounts
-  }
-  const senderDayOf = (s: SendCell): Counts | undefined => {
-    if (!s.senderId) return undefined
-    s.senderDay ??= bump(senderDays, `${dayOf(s.sentAt)}|${s.senderId}`)
-    return s.senderDay
-  }
-  const isLate = (s: SendCell, at: Date) => at.getTime() - s.sentAt.getTime() > CLICK_WINDOW_MS
-
-  for (const e of newEvents) {
-    if (e.type !== 'recommendation.sent') continue
-    const send = sends.get(e.sendId) as SendCell
-    rollupOf(send).sends += 1
-    ;(senderOf(send) as Counts).sends += 1
-    ;(senderDayOf(send) as Counts).sends += 1
-  }
-
-  // Everything but the unique clicks is counted while the backend stores the COPY. A send's first
-  // confirmation in this batch (in its window, or late) is its unique click in that bucket if no earlier
-  // batch claimed the bucket: the counts it would bump are kept until confirmed_sends answers.
-  const firstConfirmations = new Map<string, { sendId: string; late: boolean; counts: Counts[] }>()
-  for (const e of toRollUp) {
-    const send = sends.get(e.sendId) as SendCell
-    const lateClick = isLate(send, e.at)
-    const counts = lateClick ? bump(late, `${cellOf(send)}|${dayOf(e.at)}`) : rollupOf(send)
-    const perSender = lateClick ? undefined : senderOf(send)
-    if (e.type === 'recommendation.clicked') {
-      counts[e.clickClass] += 1
-      continue
-    }
-    counts.clicks += 1
-    if (perSender) {
-      perSender.clicks += 1
-      ;(senderDayOf(send) as Counts).clicks += 1
-    }
-    const key = `${e.sendId}|${lateClick}`
-    if (!firstConfirmations.has(key)) {
-      firstConfirmations.set(key, {
-        sendId: e.sendId,
-        late: lateClick,
-        counts: perSender ? [counts, perSender] : [counts],
-      })
-    }
-  }
-  await copyFailed()
-  if (firstConfirmations.size > 0) {
-    const list = [...firstConfirmations.values()]
-    const { rows: claimed } = await sql<{ send_id: string; late: boolean }>`
-      insert into confirmed_sends (send_id, late)
-      select * from unnest(${bare(list.map((c) => c.sendId))}::uuid[], ${bare(list.map((c) => c.late))}::boolean[])
-      on conflict do nothing
-      returning send_id, late`.execute(trx)
-    for (const r of claimed) {
-      const first = firstConfirmations.get(`${r.send_id}|${r.late}`)
-      if (first) for (const counts of first.counts) counts.uniqueClicks += 1
-    }
-  }
-
-  const overBound = await upsertCounts(trx, rollups, late, senders, senderDays)
-  // A sender-day over the bound is clipped again now its rows have grown (in this statement's snapshot).
-  await reclipSenderDays(trx, overBound)
-  return newEvents.length
 }
 
 // Keys are sorted so concurrent batches lock rollup rows in the same order (no deadlocks).
@@ -530,22 +635,38 @@ const keyCol = (e: Entries, i: number) => quoted(e.map((x) => x.k[i] as string))
 const countCol = (e: Entries, pick: (c: Counts) => number) => bare(e.map((x) => pick(x.c)))
 
 /**
- * The four upserts in one statement (one round trip); each aggregated over the batch. Returns the
- * sender-days it touched that are now over the bound ingest clips at.
+ * One statement (one round trip): the unique clicks' claims when they are new, the upserts of the
+ * rollups and the late bucket, each aggregated over the batch, and the batch's per-sender cell counts
+ * queued for `applyQueuedSenderCounts`.
  */
-async function upsertCounts(
+async function writeCounts(
   trx: Db,
   rollups: Map<string, Counts>,
   late: Map<string, Counts>,
   senders: Map<string, Counts>,
-  senderDays: Map<string, Counts>,
-): Promise<SenderDayKey[]> {
+  claims: readonly { sendId: string; late: boolean }[],
+): Promise<void> {
   const r = sortedEntries(rollups)
   const l = sortedEntries(late)
-  const s = sortedEntries(senders)
-  const t = sortedEntries(senderDays)
-  const { rows } = await sql<{ day: string; sender_id: string }>`
-    with rollups as (
+  // The queue's order does not matter: whoever applies it sorts.
+  const s = [...senders.entries()].map(([k, c]) => ({ k: k.split('|'), c }))
+  const claimed =
+    claims.length === 0
+      ? sql``
+      : sql`claimed as (
+          insert into confirmed_sends (send_id, late)
+          select * from unnest(${bare(claims.map((c) => c.sendId))}::uuid[], ${bare(claims.map((c) => c.late))}::boolean[])),`
+  const queued =
+    s.length === 0
+      ? sql``
+      : sql`, queued as (
+          insert into sender_counts_queue (day, interface, surface, variant, recipient_type, sender_id, sends,
+            clicks, unique_clicks)
+          values (${keyCol(s, 0)}::date[], ${keyCol(s, 1)}::text[], ${keyCol(s, 2)}::text[], ${keyCol(s, 3)}::text[],
+            ${keyCol(s, 4)}::text[], ${keyCol(s, 5)}::uuid[], ${countCol(s, (c) => c.sends)}::int[],
+            ${countCol(s, (c) => c.clicks)}::int[], ${countCol(s, (c) => c.uniqueClicks)}::int[]))`
+  await sql`
+    with ${claimed} rollups as (
       insert into share_rollups as r (day, interface, surface, variant, recipient_type, sends, clicks,
         unique_clicks, clicked_human, clicked_preview_fetch, clicked_scanner, clicked_unknown)
       select * from unnest(${keyCol(r, 0)}::date[], ${keyCol(r, 1)}::text[], ${keyCol(r, 2)}::text[],
@@ -575,28 +696,8 @@ async function upsertCounts(
         clicked_human = r.clicked_human + excluded.clicked_human,
         clicked_preview_fetch = r.clicked_preview_fetch + excluded.clicked_preview_fetch,
         clicked_scanner = r.clicked_scanner + excluded.clicked_scanner,
-        clicked_unknown = r.clicked_unknown + excluded.clicked_unknown),
-    totals as (
-      insert into sender_day_totals as r (day, sender_id, sends, clicks)
-      select * from unnest(${keyCol(t, 0)}::date[], ${keyCol(t, 1)}::uuid[], ${countCol(t, (c) => c.sends)}::int[],
-        ${countCol(t, (c) => c.clicks)}::int[])
-      on conflict (day, sender_id) do update set
-        sends = r.sends + excluded.sends,
-        clicks = r.clicks + excluded.clicks
-      returning day, sender_id, greatest(sends, clicks) > ${sql.lit(PRECOMPUTED_BOUND)} as over),
-    senders as (
-      insert into sender_daily_sends as r (day, interface, surface, variant, recipient_type, sender_id, sends,
-        clicks, unique_clicks)
-      select * from unnest(${keyCol(s, 0)}::date[], ${keyCol(s, 1)}::text[], ${keyCol(s, 2)}::text[],
-        ${keyCol(s, 3)}::text[], ${keyCol(s, 4)}::text[], ${keyCol(s, 5)}::uuid[],
-        ${countCol(s, (c) => c.sends)}::int[], ${countCol(s, (c) => c.clicks)}::int[],
-        ${countCol(s, (c) => c.uniqueClicks)}::int[])
-      on conflict (day, sender_id, interface, surface, variant, recipient_type) do update set
-        sends = r.sends + excluded.sends,
-        clicks = r.clicks + excluded.clicks,
-        unique_clicks = r.unique_clicks + excluded.unique_clicks)
-    select day::text as day, sender_id from totals where over order by day, sender_id`.execute(trx)
-  return rows.map((r) => ({ day: r.day, senderId: r.sender_id }))
+        clicked_unknown = r.clicked_unknown + excluded.clicked_unknown)${queued}
+    select 1`.execute(trx)
 }
 
 export interface RollupRow {

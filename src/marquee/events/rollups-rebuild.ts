@@ -2,7 +2,10 @@ import { sql } from 'kysely'
 import type { Db } from '../db.ts'
 import { reclipSenderDays } from './clipping.ts'
 
+// The queue first: a rebuild derives what it holds from the events, and waits here (before it locks the
+// tables an applier writes) for an applier that took rows from it.
 const TABLES = [
+  'sender_counts_queue',
   'share_rollups',
   'share_rollups_late',
   'sender_daily_sends',

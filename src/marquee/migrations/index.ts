@@ -8,6 +8,7 @@ import * as m0006 from './0006_report_delivery.ts'
 import * as m0007 from './0007_sender_day_totals.ts'
 import * as m0008 from './0008_signing_key_schedule.ts'
 import * as m0009 from './0009_clip_precompute.ts'
+import * as m0010 from './0010_sender_counts_queue.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
@@ -19,4 +20,5 @@ export const migrations: Migrations = {
   '0007_sender_day_totals': m0007,
   '0008_signing_key_schedule': m0008,
   '0009_clip_precompute': m0009,
+  '0010_sender_counts_queue': m0010,
 }

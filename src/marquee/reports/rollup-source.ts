@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../db.ts'
 import { PRECOMPUTED_BOUND, PRECOMPUTED_VARIANTS } from '../events/clipping.ts'
+import { applyQueuedSenderCounts } from '../events/sender-counts.ts'
 import type { RollupCell, RollupSource, SenderDayCell } from './builder.ts'
 import type { SenderArmDay } from './stats.ts'
 
@@ -33,7 +34,8 @@ async function readCells(
 
 /**
  * The builder's input from Marquee's rollup tables (share_rollups, sender_daily_sends and its
- * per-sender-day totals, kept current at ingest): rollups only, never raw events, so a report's cost
+ * per-sender-day totals, kept current at ingest; per-sender counts still queued by ingest are applied
+ * before the first read): rollups only, never raw events, so a report's cost
  * follows the domain and the senders who need clipping, not the number of events. `clicks` there are confirmed clicks within the 7-day window,
  * `unique_clicks` the sends with one; late clicks stay in share_rollups_late for a restatement.
  */
@@ -41,10 +43,16 @@ export function rollupSource(db: Db): Required<RollupSource> & {
   /** Per sender, day, interface and variant: for the SRM test and the crossover exclusion. */
   senderArms(from: string, to: string): Promise<SenderArmDay[]>
 } {
+  let applied: Promise<unknown> | undefined
+  const current = () => (applied ??= applyQueuedSenderCounts(db))
   return {
-    cells: (from, to) => readCells(db, 'share_rollups', from, to),
+    async cells(from, to) {
+      await current()
+      return readCells(db, 'share_rollups', from, to)
+    },
 
     async sendersOverCap(from, to, cap): Promise<SenderDayCell[]> {
+      await current()
       // The sender-days over the bound come from their totals; at or above the partial index's threshold
       // the (redundant) literal bound lets the planner read that index: a range over just those days.
       // Their rows are then read sender-day by sender-day from the primary key (OFFSET 0 keeps the
@@ -69,6 +77,7 @@ export function rollupSource(db: Db): Required<RollupSource> & {
         return a.length === b.length && [...a].sort().every((v, i) => v === sortedB[i])
       }
       if (cap !== PRECOMPUTED_BOUND || !same(variants, PRECOMPUTED_VARIANTS)) return undefined
+      await current()
       const kept = await db
         .selectFrom('clip_precompute')
         .select('variants')
@@ -79,6 +88,7 @@ export function rollupSource(db: Db): Required<RollupSource> & {
     },
 
     async senderArms(from, to): Promise<SenderArmDay[]> {
+      await current()
       const rows = await db
         .selectFrom('sender_daily_sends')
         .select([
