@@ -138,12 +138,9 @@ export interface SenderDayTotalsTable {
 export interface SenderCountsQueueTable {
   id: Generated<string>
   queued_at: Generated<Timestamp>
-  day: string[]
+  /** 'day|interface|surface|variant|recipient type' */
+  cell: string[]
   sender_id: string[]
-  interface: string[]
-  surface: string[]
-  variant: string[]
-  recipient_type: string[]
   sends: number[]
   clicks: number[]
   unique_clicks: number[]

@@ -60,14 +60,19 @@ interface SendCell {
   /** When it was sent, in milliseconds since the epoch. */
   sentMs: number
   senderId: string | null
-  interface: string
-  surface: string
-  variant: string
-  recipientType: string
+  /** `interface|surface|variant|recipient type`: with the day, its rollup key. */
+  dims: string
   /** Worked out once per send in a batch: its rollup key and the counts its events bump. */
   cell?: string
   counts?: Counts
   senderCounts?: Counts
+}
+
+/** One sender's counts in one rollup cell, as queued for sender_daily_sends. */
+interface SenderCell {
+  cell: string
+  senderId: string
+  counts: Counts
 }
 
 interface Counts {
@@ -102,7 +107,8 @@ const bare = (values: readonly (string | number | boolean | null)[]): string =>
 
 /** A PostgreSQL array literal of text values, each quoted (so 'null' stays text) and escaped. */
 const quoted = (values: readonly (string | null)[]): string =>
-  `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`
+  `{${values.map((v) => (v === null ? 'NULL' : QUOTE_SPECIAL.test(v) ? `"${v.replace(/[\\"]/g, '\\$&')}"` : `"${v}"`)).join(',')}}`
+const QUOTE_SPECIAL = /[\\"]/
 
 /** Thrown inside the transaction when a plain INSERT met an event already recorded. */
 class AlreadyRecorded extends Error {}
@@ -317,10 +323,8 @@ interface KnownSendRow {
   /** When it was sent, in milliseconds since the epoch (a float8: cheaper to read than a timestamp). */
   sent_ms: number
   sender_id: string | null
-  interface: string
-  surface: string
-  variant: string
-  recipient_type: string
+  /** `interface|surface|variant|recipient type`. */
+  dims: string
   confirmed: number
 }
 
@@ -331,8 +335,8 @@ const CONFIRMED_LATE = 2
 /** KnownSendRow's columns of the send row `e`; its unique clicks so far are read only when `confirmed` says. */
 const sendColumns = (e: string, confirmed: boolean) => sql`
   ${sql.ref(`${e}.id`)}, (extract(epoch from ${sql.ref(`${e}.occurred_at`)}) * 1000)::float8 as sent_ms,
-  ${sql.ref(`${e}.sender_id`)}, ${sql.ref(`${e}.interface`)}, ${sql.ref(`${e}.surface`)},
-  ${sql.ref(`${e}.variant`)}, ${sql.ref(`${e}.recipient_type`)},
+  ${sql.ref(`${e}.sender_id`)}, ${sql.ref(`${e}.interface`)} || '|' || ${sql.ref(`${e}.surface`)} || '|' ||
+    ${sql.ref(`${e}.variant`)} || '|' || ${sql.ref(`${e}.recipient_type`)} as dims,
   ${
     confirmed
       ? sql`(select coalesce(bit_or(case when c.late then ${sql.lit(CONFIRMED_LATE)}
@@ -350,12 +354,16 @@ function knownSends(db: Db, ids: Iterable<string>, confirming: ReadonlySet<strin
   const others: string[] = []
   for (const id of ids) (confirming.has(id) ? withConfirmations : others).push(id)
   if (withConfirmations.length + others.length === 0) return Promise.resolve([])
+  // Joined to unnest rather than `id = any(array)`: planning then costs nothing per id (the planner
+  // estimates `= any` over a constant array element by element).
   return sql<KnownSendRow>`
     select ${sendColumns('e', true)}
-    from events e where e.type = 'recommendation.sent' and e.id = any(${bare(withConfirmations)}::uuid[])
+    from unnest(${bare(withConfirmations)}::uuid[]) k(id)
+    join events e on e.type = 'recommendation.sent' and e.id = k.id
     union all
     select ${sendColumns('e', false)}
-    from events e where e.type = 'recommendation.sent' and e.id = any(${bare(others)}::uuid[])`
+    from unnest(${bare(others)}::uuid[]) k(id)
+    join events e on e.type = 'recommendation.sent' and e.id = k.id`
     .execute(db)
     .then((r) => r.rows)
 }
@@ -377,7 +385,7 @@ function claimPending(trx: Db, batchSends: readonly string[]) {
   }>`
     with pending as (
       update events e set rolled_up = true
-      where not e.rolled_up and (e.send_id = any(${bare(batchSends)}::uuid[]) or exists (
+      where not e.rolled_up and (e.send_id in (select unnest(${bare(batchSends)}::uuid[])) or exists (
         select 1 from events s where s.type = 'recommendation.sent' and s.id = e.send_id))
       returning e.id, e.type, e.send_id, e.occurred_at, e.click_class)
     select p.id, p.type, p.send_id, p.occurred_at as at, p.click_class,
@@ -410,10 +418,7 @@ async function ingest(
       sends.set(e.sendId, {
         sentMs: e.at.getTime(),
         senderId: e.senderId,
-        interface: e.interface,
-        surface: e.surface,
-        variant: e.variant,
-        recipientType: e.recipientType,
+        dims: `${e.interface}|${e.surface}|${e.variant}|${e.recipientType}`,
       })
     } else {
       const seen = e.type === 'recommendation.clicked' ? seenClicks : seenConfirmations
@@ -450,14 +455,7 @@ async function ingest(
     /** Sends already holding their unique click, as `${sendId}|${late}`. */
     const confirmedBefore = new Set<string>()
     const learn = (r: KnownSendRow) => {
-      sends.set(r.id, {
-        sentMs: r.sent_ms,
-        senderId: r.sender_id,
-        interface: r.interface,
-        surface: r.surface,
-        variant: r.variant,
-        recipientType: r.recipient_type,
-      })
+      sends.set(r.id, { sentMs: r.sent_ms, senderId: r.sender_id, dims: r.dims })
       if (r.confirmed & CONFIRMED_IN_WINDOW) confirmedBefore.add(`${r.id}|false`)
       if (r.confirmed & CONFIRMED_LATE) confirmedBefore.add(`${r.id}|true`)
     }
@@ -521,7 +519,7 @@ async function ingest(
 
     const rollups = new Map<string, Counts>()
     const late = new Map<string, Counts>()
-    const senders = new Map<string, Counts>()
+    const senders = new Map<string, SenderCell>()
     const bump = (map: Map<string, Counts>, key: string): Counts => {
       let counts = map.get(key)
       if (!counts) {
@@ -540,12 +538,20 @@ async function ingest(
       }
       return day
     }
-    const cellOf = (s: SendCell): string =>
-      (s.cell ??= `${dayOf(s.sentMs)}|${s.interface}|${s.surface}|${s.variant}|${s.recipientType}`)
+    const cellOf = (s: SendCell): string => (s.cell ??= `${dayOf(s.sentMs)}|${s.dims}`)
     const rollupOf = (s: SendCell): Counts => (s.counts ??= bump(rollups, cellOf(s)))
     const senderOf = (s: SendCell): Counts | undefined => {
       if (!s.senderId) return undefined
-      s.senderCounts ??= bump(senders, `${cellOf(s)}|${s.senderId}`)
+      if (!s.senderCounts) {
+        const cell = cellOf(s)
+        const key = `${cell}|${s.senderId}`
+        let row = senders.get(key)
+        if (!row) {
+          row = { cell, senderId: s.senderId, counts: zero() }
+          senders.set(key, row)
+        }
+        s.senderCounts = row.counts
+      }
       return s.senderCounts
     }
 
@@ -643,13 +649,13 @@ async function writeCounts(
   trx: Db,
   rollups: Map<string, Counts>,
   late: Map<string, Counts>,
-  senders: Map<string, Counts>,
+  senders: Map<string, SenderCell>,
   claims: readonly { sendId: string; late: boolean }[],
 ): Promise<void> {
   const r = sortedEntries(rollups)
   const l = sortedEntries(late)
   // The queue's order does not matter: whoever applies it sorts.
-  const s = [...senders.entries()].map(([k, c]) => ({ k: k.split('|'), c }))
+  const s = [...senders.values()]
   const claimed =
     claims.length === 0
       ? sql``
@@ -660,11 +666,10 @@ async function writeCounts(
     s.length === 0
       ? sql``
       : sql`, queued as (
-          insert into sender_counts_queue (day, interface, surface, variant, recipient_type, sender_id, sends,
-            clicks, unique_clicks)
-          values (${keyCol(s, 0)}::date[], ${keyCol(s, 1)}::text[], ${keyCol(s, 2)}::text[], ${keyCol(s, 3)}::text[],
-            ${keyCol(s, 4)}::text[], ${keyCol(s, 5)}::uuid[], ${countCol(s, (c) => c.sends)}::int[],
-            ${countCol(s, (c) => c.clicks)}::int[], ${countCol(s, (c) => c.uniqueClicks)}::int[]))`
+          insert into sender_counts_queue (cell, sender_id, sends, clicks, unique_clicks)
+          values (${quoted(s.map((x) => x.cell))}::text[], ${bare(s.map((x) => x.senderId))}::uuid[],
+            ${bare(s.map((x) => x.counts.sends))}::int[], ${bare(s.map((x) => x.counts.clicks))}::int[],
+            ${bare(s.map((x) => x.counts.uniqueClicks))}::int[]))`
   await sql`
     with ${claimed} rollups as (
       insert into share_rollups as r (day, interface, surface, variant, recipient_type, sends, clicks,

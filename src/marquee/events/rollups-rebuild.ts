@@ -142,8 +142,10 @@ export type RebuildStage =
  * from `events` alone, with the rules ingest applies batch by batch: a send counts in the cell of its
  * UTC day; a click counts there when it came within 7 days of its send (CLICK_WINDOW_MS, strictly more
  * is late) and in the late bucket of the day it came otherwise; a send's first confirmation in each
- * bucket is its unique click; clicks whose send is not recorded stay pending. For recovery and for checking the incremental rollups. Ingest waits while it
- * runs (the events are locked against writes), so the result is one consistent state.
+ * bucket is its unique click; clicks whose send is not recorded stay pending. Per-sender counts still
+ * queued by ingest (sender_counts_queue) are dropped: the rebuild derives them from the events. For
+ * recovery and for checking the incremental rollups. Ingest waits while it runs (the events are locked
+ * against writes), so the result is one consistent state.
  */
 export async function rebuildRollups(
   db: Db,

@@ -31,15 +31,17 @@ async function applyOnce(trx: Db): Promise<number> {
       delete from sender_counts_queue
       where id in (
         select id from sender_counts_queue order by id limit ${sql.lit(ROWS_PER_APPLY)} for update skip locked)
-      returning day, sender_id, interface, surface, variant, recipient_type, sends, clicks, unique_clicks),
+      returning cell, sender_id, sends, clicks, unique_clicks),
     cells as (
-      select u.day, u.sender_id, u.interface, u.surface, u.variant, u.recipient_type,
-        sum(u.sends)::int as sends, sum(u.clicks)::int as clicks, sum(u.unique_clicks)::int as unique_clicks
-      from taken t,
-        unnest(t.day, t.sender_id, t.interface, t.surface, t.variant, t.recipient_type, t.sends, t.clicks,
-          t.unique_clicks) as u(day, sender_id, interface, surface, variant, recipient_type, sends, clicks,
-          unique_clicks)
-      group by u.day, u.sender_id, u.interface, u.surface, u.variant, u.recipient_type),
+      select split_part(g.cell, '|', 1)::date as day, g.sender_id, split_part(g.cell, '|', 2) as interface,
+        split_part(g.cell, '|', 3) as surface, split_part(g.cell, '|', 4) as variant,
+        split_part(g.cell, '|', 5) as recipient_type, g.sends, g.clicks, g.unique_clicks
+      from (
+        select u.cell, u.sender_id, sum(u.sends)::int as sends, sum(u.clicks)::int as clicks,
+          sum(u.unique_clicks)::int as unique_clicks
+        from taken t, unnest(t.cell, t.sender_id, t.sends, t.clicks, t.unique_clicks)
+          as u(cell, sender_id, sends, clicks, unique_clicks)
+        group by u.cell, u.sender_id) g),
     senders as (
       insert into sender_daily_sends as r (day, sender_id, interface, surface, variant, recipient_type, sends,
         clicks, unique_clicks)
