@@ -254,7 +254,6 @@ export async function sendRecommendations(
         : p.candidates
     let resolved = parse(prelude)
     if (!prelude.fresh) {
-
       // Another send of the sender committed while this one waited for its turn: read again, now that
       // every earlier send is visible. Only app friends whose ledger locks were taken above can receive.
       const locked = new Set(resolved.map((c) => c.user_id))
