@@ -8,6 +8,7 @@ import * as m0006 from './0006_report_reconciliation.ts'
 import * as m0007 from './0007_daily_count_shards.ts'
 import * as m0008 from './0008_partner_sends_day_indexes.ts'
 import * as m0009 from './0009_partner_sender_turns.ts'
+import * as m0010 from './0010_partner_sends_client_key.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
@@ -19,4 +20,5 @@ export const migrations: Migrations = {
   '0007_daily_count_shards': m0007,
   '0008_partner_sends_day_indexes': m0008,
   '0009_partner_sender_turns': m0009,
+  '0010_partner_sends_client_key': m0010,
 }
