@@ -13,7 +13,7 @@ import {
   recordEvents,
 } from '../../src/marquee/events/events.service.ts'
 import { SenderCountsWorker } from '../../src/marquee/events/sender-counts.ts'
-import { postgresCpuSeconds, processCpuSeconds } from '../lib/cpu.ts'
+import { type CpuUse, cpuMeter, microsPer } from '../lib/cpu.ts'
 import { openMarqueeScratch, truncateEvents } from '../lib/marquee.ts'
 import { median } from '../lib/stats.ts'
 import type { BenchContext, Workload, WorkloadResult } from '../lib/types.ts'
@@ -92,19 +92,6 @@ function copyLine(e: MarqueeEvent): string {
   return `${cells.map((c) => c ?? '\\N').join('\t')}\n`
 }
 
-/** CPU milliseconds per batch of this process and of PostgreSQL while `work` runs. */
-async function cpuPerBatch<T>(
-  batches: number,
-  work: () => Promise<T>,
-): Promise<{ value: T; node: number; pg: number }> {
-  const node0 = processCpuSeconds(process.pid) ?? 0
-  const pg0 = postgresCpuSeconds() ?? 0
-  const value = await work()
-  const node = (((processCpuSeconds(process.pid) ?? 0) - node0) * 1000) / batches
-  const pg = (((postgresCpuSeconds() ?? 0) - pg0) * 1000) / batches
-  return { value, node, pg }
-}
-
 /**
  * Event ingest through recordEvents (idempotent insert, rollups, late bucket and unique clicks kept
  * current in the batch's transaction, per-sender counts applied on a second connection as batches
@@ -135,6 +122,11 @@ export const marqueeIngest: Workload = {
     await copyClient.connect()
     ctx.defer(() => copyClient.end())
 
+    /** CPU milliseconds per batch of this process and of PostgreSQL. */
+    const perBatch = (use: CpuUse) => ({
+      node: microsPer(use.self, batches.length) / 1000,
+      pg: microsPer(use.postgres, batches.length) / 1000,
+    })
     const workerErrors: unknown[] = []
     const ingestCpu: { node: number; pg: number }[] = []
     const copyCpu: { node: number; pg: number }[] = []
@@ -143,14 +135,14 @@ export const marqueeIngest: Workload = {
       const bar = progress.bar(label, batches.length)
       const worker = new SenderCountsWorker(database.db, (error) => workerErrors.push(error))
       const t0 = performance.now()
-      const cpu = await cpuPerBatch(batches.length, async () => {
-        for (const batch of batches) {
-          await recordEvents(database.db, batch, { receivedAt: new Date(received), senderCounts: worker })
-          bar.tick()
-        }
-        // The run ends when the per-sender counts are applied too.
-        await worker.idle()
-      })
+      const meter = cpuMeter({}, true)
+      for (const batch of batches) {
+        await recordEvents(database.db, batch, { receivedAt: new Date(received), senderCounts: worker })
+        bar.tick()
+      }
+      // The run ends when the per-sender counts are applied too.
+      await worker.idle()
+      const cpu = perBatch(meter.stop())
       const rate = events.length / ((performance.now() - t0) / 1000)
       await worker.stop()
       if (workerErrors.length > 0) throw workerErrors[0]
@@ -165,11 +157,9 @@ export const marqueeIngest: Workload = {
       const text = (function* () {
         for (const batch of batches) yield batch.map(copyLine).join('')
       })()
-      copyCpu.push(
-        await cpuPerBatch(batches.length, () =>
-          pipeline(Readable.from(text), copyClient.query(copyFrom('copy events_copy from stdin'))),
-        ),
-      )
+      const meter = cpuMeter({}, true)
+      await pipeline(Readable.from(text), copyClient.query(copyFrom('copy events_copy from stdin')))
+      copyCpu.push(perBatch(meter.stop()))
       const rate = events.length / ((performance.now() - t0) / 1000)
       progress.phase(`${label}: ${Math.round(rate).toLocaleString('en-US')} rows/s`)
       return rate
@@ -223,7 +213,7 @@ export const marqueeIngest: Workload = {
     const replayRate = (Math.min(10, batches.length) * BATCH) / ((performance.now() - replayT0) / 1000)
     if (replayed !== 0) throw new Error(`a replay recorded ${replayed} events`)
 
-    const perBatch = (cpu: { node: number; pg: number }[]) =>
+    const cpuText = (cpu: { node: number; pg: number }[]) =>
       `${Math.round(median(cpu.map((c) => c.node)))} ms in this process and ${Math.round(median(cpu.map((c) => c.pg)))} ms in PostgreSQL`
     const clicks = events.filter((e) => e.type === 'recommendation.clicked').length
     const confirmations = events.filter((e) => e.type === 'recommendation.click_confirmed').length
@@ -261,7 +251,7 @@ export const marqueeIngest: Workload = {
           `their sends summing to exactly the ${sends.toLocaleString('en-US')} sends ingested, as do the per-sender ` +
           'day totals, with nothing left queued.',
         `CPU per batch of ${BATCH.toLocaleString('en-US')} (medians over rounds, warm-up included): recordEvents ` +
-          `${perBatch(ingestCpu)}; COPY ${perBatch(copyCpu)}. The machine has two cores: the ratio cannot pass ` +
+          `${cpuText(ingestCpu)}; COPY ${cpuText(copyCpu)}. The machine has two cores: the ratio cannot pass ` +
           'what the two sides’ CPU allows once both are busy.',
         `Replaying the first ${Math.min(10, batches.length)} batches recorded nothing ` +
           `(${Math.round(replayRate).toLocaleString('en-US')} events/s of duplicates).`,

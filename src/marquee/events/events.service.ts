@@ -62,6 +62,8 @@ interface SendCell {
   senderId: string | null
   /** `interface|surface|variant|recipient type`: with the day, its rollup key. */
   dims: string
+  /** The buckets in which an earlier batch already counted its unique click (CONFIRMED_* bits). */
+  confirmed: number
   /** Worked out once per send in a batch: its rollup key and the counts its events bump. */
   cell?: string
   counts?: Counts
@@ -419,6 +421,7 @@ async function ingest(
         sentMs: e.at.getTime(),
         senderId: e.senderId,
         dims: `${e.interface}|${e.surface}|${e.variant}|${e.recipientType}`,
+        confirmed: 0,
       })
     } else {
       const seen = e.type === 'recommendation.clicked' ? seenClicks : seenConfirmations
@@ -452,12 +455,8 @@ async function ingest(
     const known = outside ?? knownSends(trx, missing, confirming)
     known.catch(() => {})
 
-    /** Sends already holding their unique click, as `${sendId}|${late}`. */
-    const confirmedBefore = new Set<string>()
     const learn = (r: KnownSendRow) => {
-      sends.set(r.id, { sentMs: r.sent_ms, senderId: r.sender_id, dims: r.dims })
-      if (r.confirmed & CONFIRMED_IN_WINDOW) confirmedBefore.add(`${r.id}|false`)
-      if (r.confirmed & CONFIRMED_LATE) confirmedBefore.add(`${r.id}|true`)
+      sends.set(r.id, { sentMs: r.sent_ms, senderId: r.sender_id, dims: r.dims, confirmed: r.confirmed })
     }
     const claimed: Array<ClickedEvent | ClickConfirmedEvent> = []
     const learnAll = async () => {
@@ -476,8 +475,8 @@ async function ingest(
     let newEvents: MarqueeEvent[]
     /** Settles with null once COPY stored the batch, or with its error. */
     let copied: Promise<unknown> | undefined
+    await noJit
     if (copying) {
-      await noJit
       const copy = new CopyIn(
         `copy events ${COLUMNS} from stdin`,
         copyRows(batch, receivedAt, (sendId) => sends.has(sendId) || missing.has(sendId)),
@@ -492,7 +491,6 @@ async function ingest(
       await learnAll()
       newEvents = batch
     } else {
-      await noJit
       await learnAll()
       const rows = insertRows(batch, receivedAt, (sendId) => sends.has(sendId))
       const columns = sql.raw(COLUMNS)
@@ -510,7 +508,7 @@ async function ingest(
     }
     const copyFailed = async (): Promise<void> => {
       const error = await copied
-      if (error) await failOnRecorded(Promise.reject(error))
+      if (error) throw recordedOr(error)
     }
     if (newEvents.length === 0) {
       await copyFailed()
@@ -520,14 +518,15 @@ async function ingest(
     const rollups = new Map<string, Counts>()
     const late = new Map<string, Counts>()
     const senders = new Map<string, SenderCell>()
-    const bump = (map: Map<string, Counts>, key: string): Counts => {
-      let counts = map.get(key)
-      if (!counts) {
-        counts = zero()
-        map.set(key, counts)
+    const entry = <V>(map: Map<string, V>, key: string, make: () => V): V => {
+      let value = map.get(key)
+      if (value === undefined) {
+        value = make()
+        map.set(key, value)
       }
-      return counts
+      return value
     }
+    const bump = (map: Map<string, Counts>, key: string): Counts => entry(map, key, zero)
     const days = new Map<number, string>()
     const dayOf = (ms: number) => {
       const n = Math.floor(ms / 86_400_000)
@@ -541,17 +540,14 @@ async function ingest(
     const cellOf = (s: SendCell): string => (s.cell ??= `${dayOf(s.sentMs)}|${s.dims}`)
     const rollupOf = (s: SendCell): Counts => (s.counts ??= bump(rollups, cellOf(s)))
     const senderOf = (s: SendCell): Counts | undefined => {
-      if (!s.senderId) return undefined
-      if (!s.senderCounts) {
-        const cell = cellOf(s)
-        const key = `${cell}|${s.senderId}`
-        let row = senders.get(key)
-        if (!row) {
-          row = { cell, senderId: s.senderId, counts: zero() }
-          senders.set(key, row)
-        }
-        s.senderCounts = row.counts
-      }
+      const senderId = s.senderId
+      if (!senderId) return undefined
+      const cell = cellOf(s)
+      s.senderCounts ??= entry(senders, `${cell}|${senderId}`, () => ({
+        cell,
+        senderId,
+        counts: zero(),
+      })).counts
       return s.senderCounts
     }
 
@@ -570,7 +566,10 @@ async function ingest(
       counts.clicks += 1
       if (perSender) perSender.clicks += 1
       const key = `${e.sendId}|${lateClick}`
-      if (!firstConfirmations.has(key) && !confirmedBefore.has(key)) {
+      if (
+        !firstConfirmations.has(key) &&
+        !(send.confirmed & (lateClick ? CONFIRMED_LATE : CONFIRMED_IN_WINDOW))
+      ) {
         firstConfirmations.set(key, {
           sendId: e.sendId,
           late: lateClick,
@@ -620,13 +619,16 @@ async function ingest(
   return db.isTransaction ? run(db) : db.transaction().execute(run)
 }
 
-/** Awaits a write, turning a unique violation (an event or a unique click already recorded) into AlreadyRecorded. */
+/** A unique violation (an event or a unique click already recorded) as AlreadyRecorded; any other error as is. */
+const recordedOr = (error: unknown): unknown =>
+  (error as { code?: string }).code === PG_UNIQUE_VIOLATION ? new AlreadyRecorded() : error
+
+/** Awaits a write, turning a unique violation into AlreadyRecorded. */
 async function failOnRecorded(write: Promise<unknown>): Promise<void> {
   try {
     await write
   } catch (error) {
-    if ((error as { code?: string }).code === PG_UNIQUE_VIOLATION) throw new AlreadyRecorded()
-    throw error
+    throw recordedOr(error)
   }
 }
 

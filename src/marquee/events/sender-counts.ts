@@ -26,7 +26,7 @@ export async function applyQueuedSenderCounts(db: Db): Promise<number> {
 async function applyOnce(trx: Db): Promise<number> {
   // One statement: take the rows, sum their cells, upsert both tables in key order (so concurrent
   // appliers lock rows in one order) and name the sender-days now over the bound.
-  const { rows } = await sql<{ day: string | null; sender_id: string | null; taken: number }>`
+  const { rows } = await sql<{ taken: number; days: string[]; senders: string[] }>`
     with taken as (
       delete from sender_counts_queue
       where id in (
@@ -57,14 +57,11 @@ async function applyOnce(trx: Db): Promise<number> {
         sends = r.sends + excluded.sends,
         clicks = r.clicks + excluded.clicks
       returning day, sender_id, greatest(sends, clicks) > ${sql.lit(PRECOMPUTED_BOUND)} as over)
-    select day::text as day, sender_id, (select count(*)::int from taken) as taken from totals where over
-    union all
-    select null, null, (select count(*)::int from taken)
-    order by 1, 2`.execute(trx)
-  const taken = rows[0]?.taken ?? 0
-  const over = rows
-    .filter((r) => r.day !== null)
-    .map((r) => ({ day: r.day as string, senderId: r.sender_id as string }))
+    select (select count(*)::int from taken) as taken,
+      array(select day::text from totals where over order by day, sender_id) as days,
+      array(select sender_id::text from totals where over order by day, sender_id) as senders`.execute(trx)
+  const { taken, days, senders } = rows[0] as { taken: number; days: string[]; senders: string[] }
+  const over = days.map((day, i) => ({ day, senderId: senders[i] as string }))
   // A sender-day over the bound is clipped again now its rows have grown (its sender_day_totals row stays
   // locked until commit, so no other applier clips it at the same time).
   await reclipSenderDays(trx, over)

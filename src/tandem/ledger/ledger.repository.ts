@@ -2,21 +2,26 @@ import { type RawBuilder, type Selectable, sql } from 'kysely'
 import type { Db, LedgerEntriesTable } from '../db.ts'
 
 /**
+ * The call that takes a user's ledger append lock for the transaction; `userId` is SQL naming the user
+ * (a parameter or a column). The key is namespaced so it cannot meet another feature's advisory lock on
+ * the same user id.
+ */
+export const ledgerLock = (userId: RawBuilder<unknown>) =>
+  sql`pg_advisory_xact_lock(hashtextextended('tandem.ledger:' || (${userId})::text, 0))`
+
+/**
  * Takes the per-user append locks for this transaction, in the order given (callers sort them), in
- * one statement. The key is namespaced so it cannot meet another feature's advisory lock on the same user id.
+ * one statement.
  */
 export async function lockLedgers(trx: Db, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return
   if (userIds.length === 1) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`tandem.ledger:${userIds[0]}`}, 0))`.execute(
-      trx,
-    )
+    await sql`select ${ledgerLock(sql`${userIds[0]}`)}`.execute(trx)
     return
   }
   // A function scan yields the array in order, and the locks are taken row by row as it does.
-  const keys = userIds.map((userId) => `tandem.ledger:${userId}`)
-  await sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
-    from unnest(${keys}::text[]) with ordinality as t(k, i) order by i`.execute(trx)
+  await sql`select ${ledgerLock(sql.ref('u'))}
+    from unnest(${userIds}::text[]) with ordinality as t(u, i) order by i`.execute(trx)
 }
 
 /** The newest entry of each user, in one statement. */
@@ -112,7 +117,7 @@ export async function insertLedgerEntryLocking(
   genesis: string,
 ): Promise<(Selectable<LedgerEntriesTable> & { user_display_name: string | null }) | undefined> {
   const result = await sql<Selectable<LedgerEntriesTable> & { user_display_name: string | null }>`
-    with l as (select 1 as locked from (select pg_advisory_xact_lock(hashtextextended(${`tandem.ledger:${row.userId}`}, 0))) x),
+    with l as (select 1 as locked from (select ${ledgerLock(sql`${row.userId}`)}) x),
     head as (
       select coalesce((select seq from ledger_entries where user_id = ${row.userId}::uuid order by seq desc limit 1), 0) as seq,
         coalesce((select hash from ledger_entries where user_id = ${row.userId}::uuid order by seq desc limit 1), ${genesis}::text) as hash

@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from 'kysely'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import type { Db, Thread } from '../db.ts'
-import { lockLedgers } from '../ledger/ledger.repository.ts'
+import { ledgerLock, lockLedgers } from '../ledger/ledger.repository.ts'
 import { appendLedgerEntries, type LedgerEntryDraft, ledgerUsers } from '../ledger/ledger.service.ts'
 import { shimLinkId } from '../links/links.service.ts'
 import {
@@ -161,7 +161,7 @@ async function readPrelude(
   const taken = take?.claim ? sql`claim` : sql`turn`
   const ledgerLocks = take?.ledgers
     ? sql`, ledger_locks as (
-        select pg_advisory_xact_lock(hashtextextended('tandem.ledger:' || k, 0))
+        select ${ledgerLock(sql.ref('k'))}
         from (
           select distinct u::text as k from (select ${caller.userId}::uuid as u union select user_id from c) x
         ) t
