@@ -63,15 +63,22 @@ export interface LedgerRow {
  * Inserts rows (in order) in one statement. With `expectedHeads`, only if every named user's newest
  * entry is still the one given (seq 0 and `genesis` for none): else nothing is inserted and the answer
  * is empty, for the caller to read the heads and try again. `alongside`, data-modifying statements
- * of the caller's effect, run in the same statement either way (as CTEs).
+ * of the caller's effect, run in the same statement either way (as CTEs named alongside_0, …), after
+ * `ctes`, the caller's own CTE definitions (`name as (…), …`), which they may read: a data-modifying
+ * statement that starts with CTEs of its own must sit at the top level of the statement.
  */
 export async function insertLedgerEntries(
   trx: Db,
   rows: readonly LedgerRow[],
   expected?: { heads: ReadonlyMap<string, { seq: number; hash: string }>; genesis: string },
   alongside?: RawBuilder<unknown> | readonly RawBuilder<unknown>[],
+  ctes?: RawBuilder<unknown>,
 ): Promise<Selectable<LedgerEntriesTable>[]> {
   const effects = alongside === undefined ? [] : Array.isArray(alongside) ? alongside : [alongside]
+  const named = [
+    ...(ctes ? [ctes] : []),
+    ...effects.map((effect, i) => sql`${sql.raw(`alongside_${i}`)} as (${effect})`),
+  ]
   const values = sql.join(
     rows.map(
       (r, i) =>
@@ -92,7 +99,7 @@ export async function insertLedgerEntries(
     )`
   }
   const result = await sql<Selectable<LedgerEntriesTable> & { ord?: number }>`
-    ${effects.length > 0 ? sql`with ${sql.join(effects.map((effect, i) => sql`${sql.raw(`alongside_${i}`)} as (${effect})`))}` : sql``}
+    ${named.length > 0 ? sql`with ${sql.join(named)}` : sql``}
     insert into ledger_entries
       (user_id, seq, client_id, scope, action, object_count, purpose, details, created_at, prev_hash, hash)
     select user_id, seq, client_id, scope, action, object_count, purpose, details, created_at, prev_hash, hash

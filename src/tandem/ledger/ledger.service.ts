@@ -200,7 +200,12 @@ export async function appendLedgerEntries(
   trx: Db,
   clock: Clock,
   entries: readonly LedgerEntryDraft[],
-  options: { locked?: boolean; alongside?: RawBuilder<unknown> | readonly RawBuilder<unknown>[] } = {},
+  options: {
+    locked?: boolean
+    alongside?: RawBuilder<unknown> | readonly RawBuilder<unknown>[]
+    /** CTE definitions the alongside statements read, put first (insertLedgerEntries). */
+    ctes?: RawBuilder<unknown>
+  } = {},
 ): Promise<LedgerEntry[]> {
   if (!trx.isTransaction) {
     throw new Error('ledger entries are appended inside the transaction of the effect they record')
@@ -209,7 +214,7 @@ export async function appendLedgerEntries(
   const drafts = entries.map(parseDraft)
   const createdAt = clock.now()
   const single =
-    drafts.length === 1 && !options.locked && !options.alongside
+    drafts.length === 1 && !options.locked && !options.alongside && !options.ctes
       ? knownHeads.get(drafts[0]!.userId)
       : undefined
   if (single) {
@@ -232,21 +237,23 @@ export async function appendLedgerEntries(
     if (!head) break
     remembered.set(userId, head)
   }
-  // The caller's `alongside` statement rides on the first insert, whether or not that one inserts.
-  let alongside = options.alongside
+  // The caller's `alongside` statements ride on the first insert, whether or not that one inserts.
+  let { alongside, ctes } = options
   if (remembered.size === userIds.length) {
     inserted = await insertLedgerEntries(
       trx,
       chain(drafts, remembered, createdAt),
       { heads: remembered, genesis: GENESIS_HASH },
       alongside,
+      ctes,
     )
     alongside = undefined
+    ctes = undefined
   }
   if (inserted.length === 0) {
     const heads = await findLedgerHeads(trx, userIds)
     for (const userId of userIds) if (!heads.has(userId)) heads.set(userId, { seq: 0, hash: GENESIS_HASH })
-    inserted = await insertLedgerEntries(trx, chain(drafts, heads, createdAt), undefined, alongside)
+    inserted = await insertLedgerEntries(trx, chain(drafts, heads, createdAt), undefined, alongside, ctes)
   }
   if (knownHeads.size >= KNOWN_HEADS_MAX) knownHeads.clear()
   for (const row of inserted) knownHeads.set(row.user_id, { seq: Number(row.seq), hash: row.hash })

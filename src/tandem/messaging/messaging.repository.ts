@@ -174,51 +174,61 @@ export async function selectMembersWithBlocks(db: Db, threadId: string, viewerId
     .execute()
 }
 
+/** A message about to be written, with its shim links (planLinks). */
+export interface MessageDraft {
+  id: string
+  threadId: string
+  senderId: string
+  kind: 'text' | 'title_card'
+  body: string
+  card: TitleCard | null
+  links: MessageLink[]
+  /** The shim links to save with the message: the card's and the text's. */
+  shimLinks: MessageLink[]
+  viaClientId: string | null
+  now: Date
+  markRead: boolean
+}
+
 /**
- * Takes the next sequence number, inserts the message and its shim links and (for a first-party
- * sender) moves the sender's read marker, in one statement. The thread row's lock orders concurrent sends.
+ * The CTEs that take the thread's next sequence number, insert the message and its shim links and (for
+ * a first-party sender) move the sender's read marker, for a statement to start with. They are named
+ * with `suffix`, so that one statement can write several messages: `next${suffix}` holds the new
+ * sequence number (last_seq) and `inserted${suffix}` the message row. The thread row's lock orders
+ * concurrent sends.
  */
-export async function appendMessageRow(
-  db: Db,
-  message: {
-    id: string
-    threadId: string
-    senderId: string
-    kind: 'text' | 'title_card'
-    body: string
-    card: TitleCard | null
-    links: MessageLink[]
-    /** The shim links to save with the message: the card's and the text's. */
-    shimLinks: MessageLink[]
-    viaClientId: string | null
-    now: Date
-    markRead: boolean
-  },
-): Promise<Message> {
+export function messageRowCtes(message: MessageDraft, suffix = '') {
+  const [next, inserted] = [sql.raw(`next${suffix}`), sql.raw(`inserted${suffix}`)]
+  const read = message.markRead
+    ? sql`, ${sql.raw(`read${suffix}`)} as (
+      update thread_members set last_read_seq = greatest(last_read_seq, (select seq from ${inserted}))
+      where thread_id = ${message.threadId} and user_id = ${message.senderId}
+    )`
+    : sql``
   const saved =
     message.shimLinks.length === 0
       ? sql``
-      : sql`, saved as (
+      : sql`, ${sql.raw(`saved${suffix}`)} as (
       insert into links (id, url, message_id, via_client_id, created_at)
-      select l.id, l.url, inserted.id, inserted.via_client_id, inserted.created_at
+      select l.id, l.url, ${inserted}.id, ${inserted}.via_client_id, ${inserted}.created_at
       from unnest(${message.shimLinks.map((l) => l.id)}::text[], ${message.shimLinks.map((l) => l.url)}::text[])
-        as l(id, url), inserted
+        as l(id, url), ${inserted}
     )`
-  const result = await sql<Message>`
-    with next as (
+  return sql`${next} as (
       update threads set last_seq = last_seq + 1, last_message_at = ${message.now}
       where id = ${message.threadId} returning last_seq
-    ), inserted as (
+    ), ${inserted} as (
       insert into messages (id, thread_id, seq, sender_id, kind, body, card, links, via_client_id, created_at)
-      select ${message.id}, ${message.threadId}, next.last_seq, ${message.senderId}, ${message.kind}, ${message.body},
+      select ${message.id}, ${message.threadId}, ${next}.last_seq, ${message.senderId}, ${message.kind}, ${message.body},
         ${message.card ? JSON.stringify(message.card) : null}::jsonb, ${JSON.stringify(message.links)}::jsonb,
         ${message.viaClientId}, ${message.now}
-      from next
+      from ${next}
       returning *
-    ), read as (
-      update thread_members set last_read_seq = greatest(last_read_seq, (select seq from inserted))
-      where thread_id = ${message.threadId} and user_id = ${message.senderId} and ${message.markRead}
-    )${saved}
-    select * from inserted`.execute(db)
+    )${read}${saved}`
+}
+
+/** Writes a message (messageRowCtes) in one statement. */
+export async function appendMessageRow(db: Db, message: MessageDraft): Promise<Message> {
+  const result = await sql<Message>`with ${messageRowCtes(message)} select * from inserted`.execute(db)
   return result.rows[0]!
 }

@@ -1,10 +1,11 @@
+import { sql } from 'kysely'
 import type { Clock } from '../../lib/clock.ts'
 import { AppError, notFound } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { findUserById, findUserByUsername } from '../accounts/accounts.repository.ts'
 import type { Db, Thread, TitleCard } from '../db.ts'
 import { findUrls, planLinks } from '../links/links.service.ts'
-import { publishEvent, type RealtimeEvent } from '../realtime/events.ts'
+import { eventNotification, publishEvent, type RealtimeEvent, SEQ_PLACEHOLDER } from '../realtime/events.ts'
 import { areFriends } from '../social/social.service.ts'
 import { once, requestHash, type StoredResponse } from './idempotency.ts'
 import { messagingPolicy } from './messaging.policy.ts'
@@ -15,6 +16,8 @@ import {
   findThreadByDirectKey,
   findThreadForMember,
   insertThread,
+  type MessageDraft,
+  messageRowCtes,
   selectInbox,
   selectMemberIds,
   selectMembers,
@@ -236,6 +239,44 @@ export async function appendMessage(
   return { status: 201, body: { message } }
 }
 
+/** The message `input` makes, before it is written: its ids, its card and its shim links. */
+function draftMessage(deps: MessagingDeps, viewer: Viewer, thread: Pick<Thread, 'id'>, input: SendInput) {
+  const cardLinks = input.card ? planLinks([input.card.url]) : []
+  const textLinks = planLinks(findUrls(input.text))
+  const card: TitleCard | null = input.card
+    ? {
+        title: input.card.title,
+        imageUrl: input.card.imageUrl ?? null,
+        url: input.card.url,
+        appName: input.via?.appName ?? null,
+        linkId: cardLinks[0]!.id,
+      }
+    : null
+  return {
+    id: newId(),
+    threadId: thread.id,
+    senderId: viewer.userId,
+    kind: card ? 'title_card' : 'text',
+    body: input.text,
+    card,
+    links: textLinks,
+    shimLinks: [...cardLinks, ...textLinks],
+    viaClientId: input.via?.clientId ?? null,
+    now: deps.clock.now(),
+    // A first-party sender has read everything up to their own message; a partner send marks nothing read.
+    markRead: !input.via,
+  } satisfies MessageDraft
+}
+
+/** The event that tells the thread's members' open tabs about `message`. */
+const messageCreated = (message: PresentedMessage, memberIds: string[]): RealtimeEvent => ({
+  type: 'message.created',
+  to: memberIds,
+  threadId: message.threadId,
+  messageId: message.id,
+  message,
+})
+
 /**
  * appendMessage without the realtime event: the caller publishes `event` in one of its own statements
  * of the same transaction (eventNotification), to spare a round trip.
@@ -248,35 +289,8 @@ export async function writeMessage(
   input: SendInput,
   memberIds?: string[],
 ): Promise<{ message: PresentedMessage; event: RealtimeEvent }> {
-  const now = deps.clock.now()
-  const cardLinks = input.card ? planLinks([input.card.url]) : []
-  const textLinks = planLinks(findUrls(input.text))
-  const card: TitleCard | null = input.card
-    ? {
-        title: input.card.title,
-        imageUrl: input.card.imageUrl ?? null,
-        url: input.card.url,
-        appName: input.via?.appName ?? null,
-        linkId: cardLinks[0]!.id,
-      }
-    : null
-  const messageId = newId()
-  const viaClientId = input.via?.clientId ?? null
   // The message and its shim links are written in one statement.
-  const row = await appendMessageRow(db, {
-    id: messageId,
-    threadId: thread.id,
-    senderId: viewer.userId,
-    kind: card ? 'title_card' : 'text',
-    body: input.text,
-    card,
-    links: textLinks,
-    shimLinks: [...cardLinks, ...textLinks],
-    viaClientId,
-    now,
-    // A first-party sender has read everything up to their own message; a partner send marks nothing read.
-    markRead: !input.via,
-  })
+  const row = await appendMessageRow(db, draftMessage(deps, viewer, thread, input))
   const sender =
     viewer.username !== undefined && viewer.displayName !== undefined
       ? { username: viewer.username, display_name: viewer.displayName }
@@ -285,14 +299,44 @@ export async function writeMessage(
     { ...row, sender_username: sender?.username ?? '', sender_display_name: sender?.display_name ?? '' },
     deps.origin,
   )
-  const event: RealtimeEvent = {
-    type: 'message.created',
-    to: memberIds ?? (await selectMemberIds(db, thread.id)),
-    threadId: thread.id,
-    messageId,
-    message,
+  return { message, event: messageCreated(message, memberIds ?? (await selectMemberIds(db, thread.id))) }
+}
+
+/**
+ * writeMessage for a caller that writes the message inside one of its own statements, which starts
+ * with `ctes` (messageRowCtes, named with `suffix`) and evaluates `notification`, the pg_notify of the
+ * message's event with the sequence number that statement takes.
+ */
+export function messageStatementParts(
+  deps: MessagingDeps,
+  sender: Required<Viewer>,
+  thread: Pick<Thread, 'id'>,
+  input: SendInput,
+  memberIds: string[],
+  suffix: string,
+) {
+  const draft = draftMessage(deps, sender, thread, input)
+  const message = presentMessage(
+    {
+      ...draft,
+      thread_id: draft.threadId,
+      sender_id: draft.senderId,
+      via_client_id: draft.viaClientId,
+      created_at: draft.now,
+      seq: SEQ_PLACEHOLDER,
+      sender_username: sender.username,
+      sender_display_name: sender.displayName,
+    },
+    deps.origin,
+  )
+  return {
+    draft,
+    ctes: messageRowCtes(draft, suffix),
+    notification: eventNotification(messageCreated(message, memberIds), {
+      placeholder: SEQ_PLACEHOLDER,
+      seq: sql`(select last_seq from ${sql.raw(`next${suffix}`)})`,
+    }),
   }
-  return { message, event }
 }
 
 export async function markRead(db: Db, viewer: Viewer, threadId: string, seq?: number) {

@@ -9,6 +9,7 @@ import * as m0007 from './0007_daily_count_shards.ts'
 import * as m0008 from './0008_partner_sends_day_indexes.ts'
 import * as m0009 from './0009_partner_sender_turns.ts'
 import * as m0010 from './0010_partner_sends_client_key.ts'
+import * as m0011 from './0011_partner_send_conflict.ts'
 
 export const migrations: Migrations = {
   '0001_core': m0001,
@@ -21,4 +22,5 @@ export const migrations: Migrations = {
   '0008_partner_sends_day_indexes': m0008,
   '0009_partner_sender_turns': m0009,
   '0010_partner_sends_client_key': m0010,
+  '0011_partner_send_conflict': m0011,
 }

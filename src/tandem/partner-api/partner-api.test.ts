@@ -501,6 +501,26 @@ describe('Inbox API', () => {
     assert.equal(rows.length, LIMITS.recipientDailyCap)
   })
 
+  test("parallel calls of several senders to one friend never pass the friend's daily cap", async () => {
+    const f = await appUser()
+    const senders = await Promise.all(Array.from({ length: 8 }, () => connect(ALL)))
+    for (const s of senders) await befriend(s.user, f)
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(
+        senders.map((s, i) => recommend(s.bearer, [f.appId], {}, `many-senders-${round}-${i}`)),
+      )
+      for (const r of results) assert.equal(r.status, 201, JSON.stringify(r.body))
+      const rows = await db
+        .selectFrom('partner_sends')
+        .select('id')
+        .where('recipient_id', '=', f.id)
+        .execute()
+      assert.equal(rows.length, LIMITS.recipientDailyCap, `round ${round}`)
+      const sent = results.filter((r) => statuses(r.body)[0] === 'sent').length
+      assert.equal(sent, round === 0 ? LIMITS.recipientDailyCap : 0)
+    }
+  })
+
   test('parallel repeats of one Idempotency-Key send once and all answer the first answer', async () => {
     const s = await connect(ALL)
     const f = await appUser()

@@ -4,7 +4,6 @@ import { newId } from '../../lib/ids.ts'
 import type { Db, Thread } from '../db.ts'
 import { ledgerLock, lockLedgers } from '../ledger/ledger.repository.ts'
 import { appendLedgerEntries, type LedgerEntryDraft, ledgerUsers } from '../ledger/ledger.service.ts'
-import { shimLinkId } from '../links/links.service.ts'
 import {
   claimKey,
   type IdempotencyId,
@@ -12,8 +11,11 @@ import {
   storedResponse,
   storeResponse,
 } from '../messaging/idempotency.ts'
-import { type MessagingDeps, openDirectThread, writeMessage } from '../messaging/messaging.service.ts'
-import { eventNotification, type RealtimeEvent } from '../realtime/events.ts'
+import {
+  type MessagingDeps,
+  messageStatementParts,
+  openDirectThread,
+} from '../messaging/messaging.service.ts'
 import { hashHandle } from './friends.service.ts'
 import { type PartnerApiLimits, secondsToUtcMidnight, utcDay } from './limits.ts'
 import { HANDLE_PATTERN, type RecommendationInput } from './partner-api.schemas.ts'
@@ -218,6 +220,33 @@ export async function sendRecommendations(
   input: RecommendationInput,
   idempotencyKey: string | undefined,
 ) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // After a conflict, every attempt reads again once it holds its locks.
+      return await sendOnce(db, deps, caller, input, idempotencyKey, attempt > 1)
+    } catch (error) {
+      if ((error as { code?: string }).code !== SERIALIZATION_FAILURE) throw error
+      if (attempt === MAX_ATTEMPTS) {
+        throw new AppError(503, 'try_again', 'too many sends to these recipients at once', undefined, {
+          'retry-after': '1',
+        })
+      }
+    }
+  }
+}
+
+/** What partner_send_conflict() raises (Tandem migration 0011); the whole transaction runs again. */
+const SERIALIZATION_FAILURE = '40001'
+const MAX_ATTEMPTS = 4
+
+async function sendOnce(
+  db: Db,
+  deps: MessagingDeps & { limits: PartnerApiLimits },
+  caller: SendsCaller,
+  input: RecommendationInput,
+  idempotencyKey: string | undefined,
+  reread: boolean,
+) {
   const { clock, limits } = deps
   return db.transaction().execute(async (trx) => {
     const now = clock.now()
@@ -253,9 +282,10 @@ export async function sendRecommendations(
         ? (JSON.parse(p.candidates) as (Candidate & { sub: string })[])
         : p.candidates
     let resolved = parse(prelude)
-    if (!prelude.fresh) {
-      // Another send of the sender committed while this one waited for its turn: read again, now that
-      // every earlier send is visible. Only app friends whose ledger locks were taken above can receive.
+    if (!prelude.fresh || reread) {
+      // Another send of the sender committed while this one waited for its turn (or another sender's
+      // send to a recipient, caught by the last statement): read again, now that every earlier send is
+      // visible. Only app friends whose ledger locks were taken above can receive.
       const locked = new Set(resolved.map((c) => c.user_id))
       prelude = (await readPrelude(trx, caller, day, subs))!
       resolved = parse(prelude).filter((c) => !lockHere || locked.has(c.user_id))
@@ -325,49 +355,39 @@ export async function sendRecommendations(
       return { ...result, replayed: false }
     }
     if (!lockHere) await lockLedgers(trx, ledgerUsers(ledger))
-    const written: {
-      id: string
-      recipientId: string
-      kind: string
-      messageId: string
-      linkId: string | null
-    }[] = []
-    const events: RealtimeEvent[] = []
-    for (const { sendId, friend } of deliveries) {
+    // The messages, their realtime events, the sends, the day's count (a row that other senders of the day
+    // may share, so its lock is held for as short a time as it can be) and the stored answer ride on the
+    // ledger insert, the last statement. It runs after the recipients' ledger locks are held, so it
+    // counts what they received today again: a send to them that committed after this transaction's
+    // first statement began makes it fail (partner_send_conflict) and run again.
+    const parts: ReturnType<typeof messageStatementParts>[] = []
+    for (const [i, { friend }] of deliveries.entries()) {
       const thread: Pick<Thread, 'id'> = friend.threadId
         ? { id: friend.threadId }
         : (await openDirectThread(trx, clock, caller.userId, friend.userId)).thread
-      // Published with the sends below, in the same transaction.
-      const { message, event } = await writeMessage(
-        trx,
-        deps,
-        sender,
-        thread,
-        {
-          threadId: thread.id,
-          text: input.note ?? '',
-          card: { title: input.title.name, imageUrl: input.title.imageUrl ?? null, url: input.title.url },
-          via: { clientId: caller.clientId, appName: app.name },
-        },
-        [caller.userId, friend.userId],
+      const message = {
+        threadId: thread.id,
+        text: input.note ?? '',
+        card: { title: input.title.name, imageUrl: input.title.imageUrl ?? null, url: input.title.url },
+        via: { clientId: caller.clientId, appName: app.name },
+      }
+      parts.push(
+        messageStatementParts(deps, sender, thread, message, [caller.userId, friend.userId], `_${i}`),
       )
-      events.push(event)
-      written.push({
-        id: sendId,
-        recipientId: friend.userId,
-        kind: friend.kind,
-        messageId: message.id,
-        linkId: message.card ? shimLinkId(message.card.href) : null,
-      })
     }
-    // The sends with the messages' realtime events, the day's count (a row that other senders of the
-    // day may share, so its lock is held for as short a time as it can be) and the stored answer ride on
-    // the ledger insert, the last statement.
+    const written = deliveries.map(({ sendId, friend }, i) => ({
+      id: sendId,
+      recipientId: friend.userId,
+      kind: friend.kind,
+      messageId: parts[i]!.draft.id,
+      linkId: parts[i]!.draft.card?.linkId ?? null,
+    }))
     await appendLedgerEntries(trx, clock, ledger, {
       locked: true,
+      ctes: sql.join(parts.map((p) => p.ctes)),
       alongside: [
         sql`
-            with notified as (select ${sql.join(events.map(eventNotification))})
+            with notified as (select ${sql.join(parts.map((p) => p.notification))})
             insert into partner_sends (id, client_id, sender_id, recipient_id, recipient_kind, message_id, link_id,
               day, interface, surface, variant, created_at)
             select w.id, ${caller.clientId}, ${caller.userId}::uuid, w.recipient_id, w.kind, w.message_id, w.link_id,
@@ -375,7 +395,15 @@ export async function sendRecommendations(
               ${now.toISOString()}::timestamptz
             from unnest(${written.map((w) => w.id)}::uuid[], ${written.map((w) => w.recipientId)}::uuid[],
               ${written.map((w) => w.kind)}::text[], ${written.map((w) => w.messageId)}::uuid[],
-              ${written.map((w) => w.linkId)}::text[]) as w(id, recipient_id, kind, message_id, link_id), notified`,
+              ${written.map((w) => w.linkId)}::text[]) as w(id, recipient_id, kind, message_id, link_id), notified
+            where case when exists (
+              select 1 from (
+                select recipient_id, count(*) as n from unnest(${written.map((w) => w.recipientId)}::uuid[])
+                  as r(recipient_id) group by recipient_id
+              ) r
+              where r.n + (select count(*) from partner_sends s where s.recipient_id = r.recipient_id and s.day = ${day}::date)
+                > ${limits.recipientDailyCap}::int
+            ) then partner_send_conflict() else true end`,
         sql`
             insert into partner_daily_counts (client_id, day, interface, surface, variant, shard, sends)
             values (${caller.clientId}, ${day}::date, ${input.context.interface}, ${input.context.surface},

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { sql } from 'kysely'
 import WebSocket from 'ws'
 import { makeTandem, type TestTandem } from '../testing.ts'
+import { eventPayloadSql, type RealtimeEvent, SEQ_PLACEHOLDER } from './events.ts'
 
 let t: TestTandem
 let base: string
@@ -131,5 +133,47 @@ describe('realtime delivery', () => {
     assert.match(metrics, /tandem_http_requests_total\{/)
     assert.match(metrics, /tandem_http_request_duration_seconds_bucket\{/)
     tab.ws.close()
+  })
+})
+
+describe('events published by the statement that writes their message', () => {
+  const event = (text: string): RealtimeEvent => ({
+    type: 'message.created',
+    to: ['u1'],
+    threadId: 't1',
+    messageId: 'm1',
+    message: {
+      id: 'm1',
+      threadId: 't1',
+      seq: SEQ_PLACEHOLDER,
+      sender: { id: 'u1', username: 'ana', displayName: 'Ana "seq":-1' },
+      kind: 'text',
+      text,
+      card: null,
+      links: [],
+      via: null,
+      createdAt: new Date(0).toISOString(),
+    },
+  })
+  const payload = async (e: RealtimeEvent) => {
+    const { rows } = await sql<{ p: string }>`select ${eventPayloadSql(e, {
+      placeholder: SEQ_PLACEHOLDER,
+      seq: sql`40 + 2`,
+    })} as p`.execute(t.db)
+    return JSON.parse(rows[0]!.p) as {
+      message?: { seq: number; text: string; sender: { displayName: string } }
+    }
+  }
+
+  test('carry the sequence number the statement took, and nothing else of the payload changes', async () => {
+    const sent = await payload(event('a text with "seq":-1 in it'))
+    assert.equal(sent.message?.seq, 42)
+    assert.equal(sent.message?.text, 'a text with "seq":-1 in it')
+    assert.equal(sent.message?.sender.displayName, 'Ana "seq":-1')
+  })
+
+  test('a message too large to travel inline travels by reference', async () => {
+    const sent = await payload(event('x'.repeat(8000)))
+    assert.equal(sent.message, undefined)
   })
 })
