@@ -217,3 +217,22 @@ class PgListener {
 export async function notify<DB>(db: Kysely<DB>, channel: string, payload: string): Promise<void> {
   await sql`select pg_notify(${channel}, ${payload})`.execute(db)
 }
+
+/**
+ * `rows` as a VALUES list named `alias(column, …)`, each value cast to its column's type, for a FROM
+ * clause. Unlike unnest($1::uuid[]), whose row count a generic plan cannot see (it assumes 100), a
+ * VALUES list has as many rows as its text says, so the generic plan of a prepared statement (one per
+ * list length) costs what a custom one does, and PostgreSQL reuses it instead of planning every call.
+ * `rows` must not be empty.
+ */
+export function valuesTable(
+  alias: string,
+  columns: Record<string, string>,
+  rows: readonly (readonly unknown[])[],
+) {
+  if (rows.length === 0) throw new Error('a VALUES list needs at least one row')
+  const types = Object.values(columns)
+  const row = (values: readonly unknown[]) =>
+    sql`(${sql.join(values.map((value, i) => sql`${value}::${sql.raw(types[i]!)}`))})`
+  return sql`(values ${sql.join(rows.map(row))}) as ${sql.raw(alias)}(${sql.raw(Object.keys(columns).join(', '))})`
+}

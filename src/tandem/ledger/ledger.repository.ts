@@ -1,4 +1,5 @@
 import { type RawBuilder, type Selectable, sql } from 'kysely'
+import { valuesTable } from '../../lib/db.ts'
 import type { Db, LedgerEntriesTable } from '../db.ts'
 
 /**
@@ -87,11 +88,9 @@ export async function insertLedgerEntries(
   )
   let guard = sql``
   if (expected) {
-    const ids = [...expected.heads.keys()]
-    const seqs = ids.map((id) => expected.heads.get(id)!.seq)
-    const hashes = ids.map((id) => expected.heads.get(id)!.hash)
+    const heads = [...expected.heads].map(([userId, head]) => [userId, head.seq, head.hash])
     guard = sql`where not exists (
-      select 1 from unnest(${ids}::uuid[], ${seqs}::bigint[], ${hashes}::text[]) as h(user_id, seq, hash)
+      select 1 from ${valuesTable('h', { user_id: 'uuid', seq: 'bigint', hash: 'text' }, heads)}
       left join lateral (
         select seq, hash from ledger_entries where user_id = h.user_id order by seq desc limit 1
       ) cur on true

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { valuesTable } from '../../lib/db.ts'
 import type { Db, Message, MessageLink, Thread, TitleCard } from '../db.ts'
 
 export async function selectMemberIds(db: Db, threadId: string): Promise<string[]> {
@@ -211,8 +212,11 @@ export function messageRowCtes(message: MessageDraft, suffix = '') {
       : sql`, ${sql.raw(`saved${suffix}`)} as (
       insert into links (id, url, message_id, via_client_id, created_at)
       select l.id, l.url, ${inserted}.id, ${inserted}.via_client_id, ${inserted}.created_at
-      from unnest(${message.shimLinks.map((l) => l.id)}::text[], ${message.shimLinks.map((l) => l.url)}::text[])
-        as l(id, url), ${inserted}
+      from ${valuesTable(
+        'l',
+        { id: 'text', url: 'text' },
+        message.shimLinks.map((l) => [l.id, l.url]),
+      )}, ${inserted}
     )`
   return sql`${next} as (
       update threads set last_seq = last_seq + 1, last_message_at = ${message.now}

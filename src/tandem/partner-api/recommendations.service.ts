@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely'
+import { valuesTable } from '../../lib/db.ts'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import type { Db, Thread } from '../db.ts'
@@ -146,13 +147,15 @@ async function readPrelude(
   subs: readonly string[],
   take?: { claim: RawBuilder<unknown> | undefined; ledgers: boolean },
 ): Promise<Prelude | undefined> {
-  // A VALUES list rather than unnest(array): the planner then knows how many rows there are without
-  // seeing the values, so the statement's generic plan (one per list length, up to 20) costs what a
-  // custom one does and PostgreSQL reuses it instead of planning every call again.
+  // A VALUES list (valuesTable): one generic plan per list length, up to 20.
   const subRows =
     subs.length === 0
-      ? sql`(select null::text where false)`
-      : sql`(values ${sql.join(subs.map((sub) => sql`(${sub}::text)`))})`
+      ? sql`(select null::text where false) as q(sub)`
+      : valuesTable(
+          'q',
+          { sub: 'text' },
+          subs.map((sub) => [sub]),
+        )
   const turn = sql`turn as (
       insert into partner_sender_turns (user_id, version)
       select id, 1 from users where id = ${caller.userId}
@@ -174,7 +177,7 @@ async function readPrelude(
   const prelude = await sql<Prelude>`
     with ${take ? turn : sql``} ${claim} c as (
       select q.sub, r.user_id, ${candidateChecks(caller, day)}
-      from ${subRows} as q(sub)
+      from ${subRows}
       join lateral (
         select a.user_id from app_subjects a
         where a.client_id = ${caller.clientId} and a.sub = q.sub
@@ -393,13 +396,20 @@ async function sendOnce(
             select w.id, ${caller.clientId}, ${caller.userId}::uuid, w.recipient_id, w.kind, w.message_id, w.link_id,
               ${day}::date, ${input.context.interface}, ${input.context.surface}, ${input.context.variant},
               ${now.toISOString()}::timestamptz
-            from unnest(${written.map((w) => w.id)}::uuid[], ${written.map((w) => w.recipientId)}::uuid[],
-              ${written.map((w) => w.kind)}::text[], ${written.map((w) => w.messageId)}::uuid[],
-              ${written.map((w) => w.linkId)}::text[]) as w(id, recipient_id, kind, message_id, link_id), notified
+            from ${valuesTable(
+              'w',
+              { id: 'uuid', recipient_id: 'uuid', kind: 'text', message_id: 'uuid', link_id: 'text' },
+              written.map((w) => [w.id, w.recipientId, w.kind, w.messageId, w.linkId]),
+            )}, notified
             where case when exists (
               select 1 from (
-                select recipient_id, count(*) as n from unnest(${written.map((w) => w.recipientId)}::uuid[])
-                  as r(recipient_id) group by recipient_id
+                select recipient_id, count(*) as n
+                from ${valuesTable(
+                  'r',
+                  { recipient_id: 'uuid' },
+                  written.map((w) => [w.recipientId]),
+                )}
+                group by recipient_id
               ) r
               where r.n + (select count(*) from partner_sends s where s.recipient_id = r.recipient_id and s.day = ${day}::date)
                 > ${limits.recipientDailyCap}::int
