@@ -32,43 +32,37 @@ export async function once<T>(
   trx: Db,
   clock: Clock,
   id: IdempotencyId,
-  effect: () => Promise<{ status: number; body: T; stored?: boolean }>,
+  effect: () => Promise<{ status: number; body: T }>,
 ): Promise<StoredResponse<T>> {
   const claimed = (await claimKey(id, clock.now()).execute(trx)).rows[0]
   if (!claimed) return storedResponse<T>(trx, id)
-  const { stored, ...result } = await effect()
-  if (!stored) await storeResponse(id, result).execute(trx)
+  const result = await effect()
+  await storeResponse(id, result).execute(trx)
   return { ...result, replayed: false }
 }
 
 /**
  * The statement that claims a key: it answers the key when this call claimed it, and nothing when the
- * key was claimed before (after waiting for an uncommitted claim to commit). An effect may run it as a
- * CTE of its own first statement, to spare a round trip; `after` names a CTE of that statement whose
- * row the claim is made from, so that the claim runs once that CTE has taken its locks.
+ * key was claimed before (after waiting for an uncommitted claim to commit).
  */
-export function claimKey(id: IdempotencyId, now: Date, after?: string) {
+function claimKey(id: IdempotencyId, now: Date) {
   return sql<{ key: string }>`
     insert into idempotency_keys (user_id, scope, key, request_hash, status, response, created_at)
-    select ${id.ownerId}::uuid, ${id.scope}, ${id.key}, ${id.requestHash}, 0, 'null'::jsonb,
-      ${now.toISOString()}::timestamptz
-    ${after === undefined ? sql`` : sql`from ${sql.id(after)}`}
+    values (${id.ownerId}::uuid, ${id.scope}, ${id.key}, ${id.requestHash}, 0, 'null'::jsonb,
+      ${now.toISOString()}::timestamptz)
     on conflict (user_id, scope, key) do nothing
     returning key`
 }
 
-/**
- * The answer to a call whose key was claimed before: the stored response, or 422 when that key was used
- * for another request. Read in a statement of its own, whose snapshot sees the committed claim.
- */
-export async function storedResponse<T>(trx: Db, id: IdempotencyId): Promise<StoredResponse<T>> {
-  const stored = await trx
-    .selectFrom('idempotency_keys')
-    .select(['request_hash', 'status', 'response'])
-    .where('user_id', '=', id.ownerId)
-    .where('scope', '=', id.scope)
-    .where('key', '=', id.key)
-    .executeTakeFirstOrThrow()
+/** A key's row as keyRecord reads it. */
+export interface KeyRecord {
+  request_hash: string
+  status: number
+  response: unknown
+}
+
+/** The answer a repeat gets: the stored response, or 422 when the key was used for another request. */
+export function replay<T>(stored: KeyRecord, id: IdempotencyId): StoredResponse<T> {
   if (stored.request_hash !== id.requestHash) {
     throw new AppError(
       422,
@@ -79,16 +73,38 @@ export async function storedResponse<T>(trx: Db, id: IdempotencyId): Promise<Sto
   return { status: stored.status, body: stored.response as T, replayed: true }
 }
 
-/**
- * The statement that stores a claimed key's answer. An effect may run it inside one of its own
- * statements (as a CTE) to spare a round trip, and then answer with `stored: true`.
- */
-export function storeResponse<T>(
-  id: { ownerId: string; scope: string; key: string },
-  result: { status: number; body: T },
-) {
+/** The answer to a call whose key was claimed before, read in a statement whose snapshot sees the claim. */
+async function storedResponse<T>(trx: Db, id: IdempotencyId): Promise<StoredResponse<T>> {
+  const stored = await trx
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'status', 'response'])
+    .where('user_id', '=', id.ownerId)
+    .where('scope', '=', id.scope)
+    .where('key', '=', id.key)
+    .executeTakeFirstOrThrow()
+  return replay<T>(stored, id)
+}
+
+/** The statement that stores a claimed key's answer. */
+function storeResponse<T>(id: IdempotencyId, result: { status: number; body: T }) {
   return sql`update idempotency_keys set status = ${result.status}, response = ${JSON.stringify(result.body)}::jsonb
     where user_id = ${id.ownerId}::uuid and scope = ${id.scope} and key = ${id.key}`
+}
+
+/**
+ * For an effect whose calls of one owner already run one at a time (a lock of its own, taken before
+ * it reads): the key's row, as an SQL expression for a statement of the effect that runs under that
+ * lock and sees every earlier call (null when the key is new), and the statement that stores the
+ * answer with the key, for the effect's last statement. Spares once()'s claim and its later update.
+ */
+export const keyRecord = (id: IdempotencyId) =>
+  sql`(select json_build_object('request_hash', k.request_hash, 'status', k.status, 'response', k.response)
+    from idempotency_keys k where k.user_id = ${id.ownerId}::uuid and k.scope = ${id.scope} and k.key = ${id.key})`
+
+export function insertKeyWithResponse<T>(id: IdempotencyId, now: Date, result: { status: number; body: T }) {
+  return sql`insert into idempotency_keys (user_id, scope, key, request_hash, status, response, created_at)
+    values (${id.ownerId}::uuid, ${id.scope}, ${id.key}, ${id.requestHash}, ${result.status},
+      ${JSON.stringify(result.body)}::jsonb, ${now.toISOString()}::timestamptz)`
 }
 
 /** Keys are kept a day, as Stripe does; older ones may be reused. */

@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely'
+import { sql } from 'kysely'
 import { valuesTable } from '../../lib/db.ts'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
@@ -6,11 +6,12 @@ import type { Db, Thread } from '../db.ts'
 import { ledgerLock, lockLedgers } from '../ledger/ledger.repository.ts'
 import { appendLedgerEntries, type LedgerEntryDraft, ledgerUsers } from '../ledger/ledger.service.ts'
 import {
-  claimKey,
   type IdempotencyId,
+  insertKeyWithResponse,
+  type KeyRecord,
+  keyRecord,
+  replay,
   requestHash,
-  storedResponse,
-  storeResponse,
 } from '../messaging/idempotency.ts'
 import {
   type MessagingDeps,
@@ -122,8 +123,8 @@ interface Prelude {
   username: string
   display_name: string
   candidates: (Candidate & { sub: string })[] | string
-  /** Whether this call claimed its Idempotency-Key (true without one). */
-  claimed: boolean
+  /** The Idempotency-Key's row when a call used it before (keyRecord), else null. */
+  stored: KeyRecord | string | null
   /** Whether no other send of the sender committed after this statement's snapshot was taken. */
   fresh: boolean
 }
@@ -131,21 +132,22 @@ interface Prelude {
 /**
  * What a send reads before it writes, in one statement: the sender's partner sends today, the partner's
  * name, the sender's names and the checks of each app friend named (`subs`), resolved by app-scoped id
- * (with a live grant for this partner).
+ * (with a live grant for this partner), and the Idempotency-Key's row if it was used before.
  *
  * With `take`, the statement first takes the sender's turn (their partner_sender_turns row, locked until
- * commit: one sender's sends run one at a time), then claims the Idempotency-Key, then takes the ledger
- * locks of the sender and the app friends it resolves, in user-id order (ledgerUsers' order): each step
- * reads the row of the one before, which orders them. Its reads see the snapshot taken when the statement
- * began, before the turn was taken; `fresh` says whether that is as good as after, i.e. no send of the
- * sender committed in between (each one bumps the turn's version).
+ * commit: one sender's sends run one at a time), then the ledger locks of the sender and the app friends
+ * it resolves, in user-id order (ledgerUsers' order), once it holds the turn. Its reads see the snapshot
+ * taken when the statement began, before the turn was taken; `fresh` says whether that is as good as
+ * after, i.e. no send of the sender committed in between (each one bumps the turn's version). The key
+ * belongs to the sender, so only their sends write it: when `fresh`, its row is as the last one left it.
  */
 async function readPrelude(
   trx: Db,
   caller: SendsCaller,
   day: string,
   subs: readonly string[],
-  take?: { claim: RawBuilder<unknown> | undefined; ledgers: boolean },
+  key: IdempotencyId | undefined,
+  take?: { ledgers: boolean },
 ): Promise<Prelude | undefined> {
   // A VALUES list (valuesTable): one generic plan per list length, up to 20.
   const subRows =
@@ -162,20 +164,18 @@ async function readPrelude(
       on conflict (user_id) do update set version = partner_sender_turns.version + 1
       returning version
     ),`
-  const claim = take?.claim ? sql`claim as (${take.claim}),` : sql``
-  const taken = take?.claim ? sql`claim` : sql`turn`
   const ledgerLocks = take?.ledgers
     ? sql`, ledger_locks as (
         select ${ledgerLock(sql.ref('k'))}
         from (
           select distinct u::text as k from (select ${caller.userId}::uuid as u union select user_id from c) x
         ) t
-        where exists (select 1 from ${taken})
+        where exists (select 1 from turn)
         order by k collate "C"
       )`
     : sql``
   const prelude = await sql<Prelude>`
-    with ${take ? turn : sql``} ${claim} c as (
+    with ${take ? turn : sql``} c as (
       select q.sub, r.user_id, ${candidateChecks(caller, day)}
       from ${subRows}
       join lateral (
@@ -194,7 +194,7 @@ async function readPrelude(
       (select name from partner_apps where client_id = ${caller.clientId}) as app_name,
       u.username, u.display_name,
       (select coalesce(json_agg(c), '[]'::json) from c) as candidates,
-      ${take?.claim ? sql`exists (select 1 from claim)` : sql`true`} as claimed,
+      ${key ? keyRecord(key) : sql`null::json`} as stored,
       ${
         take
           ? sql`(select version from turn) = coalesce(
@@ -270,29 +270,23 @@ async function sendOnce(
     // friend is known only once it is spent, so then they are taken after the handles are resolved.
     const lockHere = subs.length === input.recipients.length
     // One sender's sends are counted and written one call at a time, so the daily caps hold: the first
-    // statement takes the sender's turn before it claims the key and takes the ledger locks.
-    let prelude = await readPrelude(trx, caller, day, subs, {
-      claim: idempotency ? claimKey(idempotency, now, 'turn') : undefined,
-      ledgers: lockHere,
-    })
-    // A key claimed before: its answer, read in a statement of its own (see storedResponse).
-    if (prelude && !prelude.claimed) return storedResponse<RecommendationResult>(trx, idempotency!)
+    // statement takes the sender's turn before it takes the ledger locks.
+    let prelude = await readPrelude(trx, caller, day, subs, idempotency, { ledgers: lockHere })
     if (!prelude || prelude.app_name === null) {
       throw new AppError(401, 'invalid_token', 'the access token names no user')
     }
-    const parse = (p: Prelude) =>
-      typeof p.candidates === 'string'
-        ? (JSON.parse(p.candidates) as (Candidate & { sub: string })[])
-        : p.candidates
-    let resolved = parse(prelude)
+    const parse = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value)
+    let resolved = parse(prelude.candidates)
     if (!prelude.fresh || reread) {
       // Another send of the sender committed while this one waited for its turn (or another sender's
       // send to a recipient, caught by the last statement): read again, now that every earlier send is
       // visible. Only app friends whose ledger locks were taken above can receive.
       const locked = new Set(resolved.map((c) => c.user_id))
-      prelude = (await readPrelude(trx, caller, day, subs))!
-      resolved = parse(prelude).filter((c) => !lockHere || locked.has(c.user_id))
+      prelude = (await readPrelude(trx, caller, day, subs, idempotency))!
+      resolved = parse(prelude.candidates).filter((c) => !lockHere || locked.has(c.user_id))
     }
+    // A key used before: its answer (or 422 for another request); nothing is written.
+    if (prelude.stored !== null) return replay<RecommendationResult>(parse(prelude.stored), idempotency!)
     let remaining = limits.senderDailyCap - Number(prelude.sent)
     if (remaining <= 0) {
       throw new AppError(
@@ -351,8 +345,8 @@ async function sendOnce(
       details: { titleId: input.title.id, recipients: input.recipients.length, accepted },
     })
     const result = { status: 201, body: { sends } }
-    // The answer stored for the Idempotency-Key rides on the ledger insert, the last statement.
-    const stored = idempotency ? [storeResponse(idempotency, result)] : []
+    // The Idempotency-Key and its answer ride on the ledger insert, the last statement.
+    const stored = idempotency ? [insertKeyWithResponse(idempotency, now, result)] : []
     if (accepted === 0) {
       await appendLedgerEntries(trx, clock, ledger, { alongside: stored })
       return { ...result, replayed: false }
