@@ -263,25 +263,27 @@ export const partnerSend: Workload = {
         'What this compares: the same message, sent by a partner for a user and by the user themselves. The ' +
           'partner send does more, in one transaction: after the guard (its token, grant and agreement checks ' +
           "cached for at most 1 s) and the rate limit (in memory), one statement that takes the sender's turn " +
-          "(their row, locked until commit, so that one sender's sends run one at a time), claims the " +
-          "Idempotency-Key, takes the ledger locks of the sender and the recipients, and reads the sender's sends " +
-          "today, the partner's name and every recipient's checks (friend, block, mute, partner messages received " +
-          'today, their thread); the message with its shim link; then the ledger entries of sender and recipient ' +
-          "(hash-chained) with the send rows, the realtime event, the day's count and the stored answer. Three " +
-          'statements between BEGIN and COMMIT, one fewer than the first-party send (thread and membership, ' +
-          'members and blocks, the message, the realtime event), which looks its session up first. The first ' +
-          "statement reads from the snapshot taken when it began, before it took the turn; the turn's version, " +
-          'bumped by every send, tells whether another send of the same sender committed in between, and only ' +
-          "then does a fourth statement read again. The day's count per partner and context is split over 16 " +
-          'rows by sender, summed by its readers, so concurrent senders rarely wait on one row lock until they ' +
-          'commit.',
+          "(their row, locked until commit, so that one sender's sends run one at a time), takes the ledger " +
+          "locks of the sender and the recipients, and reads the sender's sends today, the Idempotency-Key, the " +
+          "partner's name and every recipient's checks (friend, block, mute, partner messages received today, " +
+          'their thread); then one statement that writes the message with its shim link, the ledger entries of ' +
+          'sender and recipient (hash-chained), the send rows, the realtime event (with the sequence number the ' +
+          "message took), the day's count and the key with its answer, and counts again what each recipient " +
+          'received today, now that their ledger locks are held. Two statements between BEGIN and COMMIT, against ' +
+          'four for the first-party send (thread and membership, members and blocks, the message, the realtime ' +
+          'event), which looks its session up first. The first statement reads from the snapshot taken when it ' +
+          "began, before it took the turn; the turn's version, bumped by every send, tells whether another send " +
+          'of the same sender committed in between, and only then does a third statement read again. The ' +
+          "day's count per partner and context is split over 16 rows by sender, summed by its readers, so " +
+          'concurrent senders rarely wait on one row lock until they commit.',
         'Where the difference goes: mostly PostgreSQL CPU (see CPU per send). The partner send writes more rows ' +
           "(the key and its answer, the sender's turn, the send, two chained ledger entries, the count), with " +
           'more index entries and ' +
           'foreign-key checks, and its statements are larger. Both sides run their statements as named prepared ' +
           'statements (src/lib/db.ts), so each is parsed once per pooled connection and its generic plan reused; ' +
-          "the partner read passes the recipients as a VALUES list so that its plan's estimate does not depend " +
-          'on seeing them. On a machine whose two cores are busy, the rate follows the CPU each send costs, and ' +
+          'lists of rows go in as VALUES lists (src/lib/db.ts valuesTable), not unnest of arrays, so that a ' +
+          "generic plan's estimates, like a custom plan's, count them, and PostgreSQL keeps the generic plan. " +
+          'On a machine whose two cores are busy, the rate follows the CPU each send costs, and ' +
           'another process using the machine during the run moves the ratio from round to round.',
         'Users connect to the partner from a browser already signed in to Tandem (its session cookie), so the ' +
           'authorization skips the password form, which allows 10 sign-ins a minute per address.',
