@@ -110,7 +110,9 @@ export function registerPartnerApiRoutes(
       summary:
         "Send a title to some of the user's friends, as a labelled title card in their inbox (Inbox API)",
       description:
-        'Honours Idempotency-Key. Each recipient is answered `sent` or `not_delivered`, whatever the reason.',
+        'Honours Idempotency-Key. Each recipient is answered `sent` or `not_delivered`, whatever the reason. ' +
+        'A 503 `try_again` (with Retry-After) means other sends to the same recipients kept changing what this ' +
+        'one read: nothing was sent, and the call can be repeated with the same Idempotency-Key.',
       tags: ['partner'],
       security: [{ bearer: [] }],
       preHandler: [
@@ -118,7 +120,7 @@ export function registerPartnerApiRoutes(
         partnerRateLimit(ctx.clock, 'recommendations', limits.rateLimit),
       ],
       body: RecommendationBody,
-      response: { 201: RecommendationResponse, 422: ErrorSchema, ...partnerErrors },
+      response: { 201: RecommendationResponse, 422: ErrorSchema, 503: ErrorSchema, ...partnerErrors },
     },
     async (req, reply) => {
       const caller = userOf(req)
