@@ -16,6 +16,7 @@ import type { MarqueeConfig } from './config.ts'
 import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
 import { registerEventRoutes } from './events/events.routes.ts'
+import { RecentSends } from './events/recent-sends.ts'
 import { SenderCountsWorker } from './events/sender-counts.ts'
 import { registerExperimentRoutes } from './experiments/experiments.routes.ts'
 import { runHousekeeping } from './housekeeping.ts'
@@ -58,6 +59,7 @@ export async function buildMarqueeApp(deps: MarqueeDeps): Promise<MarqueeApp> {
     senderCounts: new SenderCountsWorker(db, (error) =>
       deps.logger?.warn({ err: error }, 'applying queued per-sender counts failed'),
     ),
+    recentSends: new RecentSends(),
     secrets: new SecretBox(deps.config.secretKey),
     log: deps.logger,
     watchListeners: [],

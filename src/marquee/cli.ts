@@ -8,6 +8,7 @@ import { SecretBox } from '../lib/secret-box.ts'
 import { loadMarqueeConfig } from './config.ts'
 import type { MarqueeContext } from './context.ts'
 import type { MarqueeDatabase } from './db.ts'
+import { RecentSends } from './events/recent-sends.ts'
 import { rebuildRollups } from './events/rollups-rebuild.ts'
 import { SenderCountsWorker } from './events/sender-counts.ts'
 import { migrations } from './migrations/index.ts'
@@ -237,6 +238,7 @@ export async function runCli(argv: string[], env: Env = process.env, io: CliIo =
           log: undefined,
           // The CLI records no events; a report applies what ingest queued itself.
           senderCounts: new SenderCountsWorker(ctx.db, () => {}),
+          recentSends: new RecentSends(),
           watchListeners: [],
           tandem: { clientFor: async () => undefined },
         }

@@ -5,6 +5,7 @@ import type { SecretBox } from '../lib/secret-box.ts'
 import type { TandemPartnerClient } from '../partner-sdk/index.ts'
 import type { MarqueeConfig } from './config.ts'
 import type { Db, MarqueeDatabase } from './db.ts'
+import type { RecentSends } from './events/recent-sends.ts'
 import type { SenderCountsWorker } from './events/sender-counts.ts'
 
 /** A title a user started or finished watching; listeners (watch activity on Tandem) react to it. */
@@ -34,6 +35,8 @@ export interface MarqueeContext {
   clock: Clock
   /** Adds the per-sender counts that batched ingest (POST /events) queues, on its own connection. */
   senderCounts: SenderCountsWorker
+  /** The sends batched ingest (POST /events) recorded or looked up lately, so their clicks need no lookup. */
+  recentSends: RecentSends
   /** Seals and opens secrets stored in the database. */
   secrets: SecretBox
   log: Logger | undefined

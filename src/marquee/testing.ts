@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto'
+import { after, before, beforeEach } from 'node:test'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import { sql } from 'kysely'
 import { ManualClock } from '../lib/clock.ts'
-import { createTestDatabase } from '../lib/testing/test-db.ts'
+import { createTestDatabase, type TestDatabase } from '../lib/testing/test-db.ts'
 import { signUp } from './accounts/accounts.service.ts'
 import { buildMarqueeApp } from './app.ts'
 import { type MarqueeConfig, testMarqueeConfig } from './config.ts'
 import type { MarqueeDatabase } from './db.ts'
+import type { MarqueeEvent, SentEvent } from './events/events.service.ts'
 import { migrations } from './migrations/index.ts'
 
 /** The `name=value` of the session cookie a response set. */
@@ -59,3 +63,49 @@ export async function makeMarquee(overrides: Partial<MarqueeConfig> = {}) {
 }
 
 export type TestMarquee = Awaited<ReturnType<typeof makeMarquee>>
+
+/**
+ * A Marquee database for ingest tests, made before the file's tests and dropped after them, with every
+ * table that ingest writes emptied before each test. `database()` is it once made.
+ */
+export function ingestTestDatabase(): () => TestDatabase<MarqueeDatabase> {
+  let database: TestDatabase<MarqueeDatabase> | undefined
+  before(async () => {
+    database = await createTestDatabase<MarqueeDatabase>('marquee', migrations)
+  })
+  after(async () => {
+    await database?.drop()
+  })
+  beforeEach(async () => {
+    await sql`truncate events, share_rollups, share_rollups_late, sender_daily_sends, sender_day_totals,
+      sender_day_clips, share_rollups_clipped, confirmed_sends, sender_counts_queue`.execute(database!.db)
+  })
+  return () => database!
+}
+
+/** A send in one cell (web, post_play, classic, tandem) at `at`. */
+export const testSend = (
+  at: Date,
+  senderId: string = randomUUID(),
+  sendId: string = randomUUID(),
+): SentEvent => ({
+  type: 'recommendation.sent',
+  sendId,
+  senderId,
+  titleId: 'title-1',
+  interface: 'web',
+  surface: 'post_play',
+  variant: 'classic',
+  recipientType: 'tandem',
+  at,
+})
+
+/** A human GET on a send's link and the landing page's confirmation of it, a minute after `sentAt`. */
+export function testConfirmedClick(sendId: string, sentAt: Date): MarqueeEvent[] {
+  const id = randomUUID()
+  const at = new Date(sentAt.getTime() + 60_000)
+  return [
+    { type: 'recommendation.clicked', id, sendId, clickClass: 'human', at },
+    { type: 'recommendation.click_confirmed', id, sendId, at },
+  ]
+}

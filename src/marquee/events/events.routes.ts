@@ -40,6 +40,10 @@ export function registerEventRoutes(app: FastifyInstance, ctx: MarqueeContext): 
       response: { 200: IngestResultSchema },
     },
     async (req) =>
-      recordEvents(ctx.db, req.body.events, { receivedAt: ctx.clock.now(), senderCounts: ctx.senderCounts }),
+      recordEvents(ctx.db, req.body.events, {
+        receivedAt: ctx.clock.now(),
+        senderCounts: ctx.senderCounts,
+        recentSends: ctx.recentSends,
+      }),
   )
 }

@@ -1,6 +1,7 @@
 import { CompiledQuery, PostgresAdapter, sql } from 'kysely'
 import type { Interface, RecipientType, Surface } from '../../lib/measurement-dimensions.ts'
 import type { Db } from '../db.ts'
+import type { KnownSend, RecentSends } from './recent-sends.ts'
 import { applyQueuedSenderCounts, type SenderCountsWorker } from './sender-counts.ts'
 
 export const EVENT_TYPES = [
@@ -56,14 +57,7 @@ export interface IngestResult {
   duplicates: number
 }
 
-interface SendCell {
-  /** When it was sent, in milliseconds since the epoch. */
-  sentMs: number
-  senderId: string | null
-  /** `interface|surface|variant|recipient type`: with the day, its rollup key. */
-  dims: string
-  /** The buckets in which an earlier batch already counted its unique click (CONFIRMED_* bits). */
-  confirmed: number
+interface SendCell extends KnownSend {
   /** Worked out once per send in a batch: its rollup key and the counts its events bump. */
   cell?: string
   counts?: Counts
@@ -202,6 +196,11 @@ export interface RecordOptions {
    * its own connection; without one they are added before recordEvents returns.
    */
   senderCounts?: SenderCountsWorker
+  /**
+   * The sends this process recorded or looked up lately: a click whose send is there needs no lookup,
+   * and the batch's sends are added once it commits. Not used inside a caller's transaction.
+   */
+  recentSends?: RecentSends
 }
 
 /**
@@ -220,17 +219,22 @@ export async function recordEvents(
   const receivedAt = options.receivedAt ?? new Date()
   let recorded: number
   if (db.isTransaction) {
-    recorded = await ingest(db, events, receivedAt, false)
+    recorded = (await ingest(db, events, receivedAt, false)).recorded
     await applyQueuedSenderCounts(db)
   } else {
     // Most batches are new: COPY (or a plain INSERT) costs about half of ON CONFLICT's speculative
     // insertion. A batch holding an event already recorded (a retry) aborts, and runs again skipping
     // what exists.
+    const recent = options.recentSends
     try {
-      recorded = await ingest(db, events, receivedAt, true)
+      const done = await ingest(db, events, receivedAt, true, recent)
+      recorded = done.recorded
+      // Committed: every send the batch holds or learned is recorded (a batch that runs again may hold
+      // repeats of sends recorded with other fields, so only a fresh one teaches).
+      if (recent) for (const [sendId, send] of done.sends) recent.remember(sendId, send)
     } catch (error) {
       if (!(error instanceof AlreadyRecorded)) throw error
-      recorded = await ingest(db, events, receivedAt, false)
+      recorded = (await ingest(db, events, receivedAt, false, recent)).recorded
     }
     if (options.senderCounts) options.senderCounts.nudge()
     else await applyQueuedSenderCounts(db)
@@ -406,7 +410,8 @@ async function ingest(
   events: readonly MarqueeEvent[],
   receivedAt: Date,
   fresh: boolean,
-): Promise<number> {
+  recent?: RecentSends,
+): Promise<{ recorded: number; sends: ReadonlyMap<string, SendCell> }> {
   // One pass: the batch without repeated events, its sends (the first of a repeated one), and the sends
   // its clicks refer to that are not in it.
   const sends = new Map<string, SendCell>()
@@ -438,11 +443,18 @@ async function ingest(
     if (c.type === 'recommendation.click_confirmed') confirming.add(c.sendId)
   }
   const batchSends = [...sends.keys()]
+  // The sends a recent batch of this process recorded or looked up need no lookup.
+  const unknown: string[] = []
+  for (const sendId of missing) {
+    const known = recent?.get(sendId)
+    if (known) sends.set(sendId, { ...known })
+    else unknown.push(sendId)
+  }
   const copying = fresh && !db.isTransaction && onNodePostgres(db)
   // When copying, the earlier batches' sends are read on another pooled connection while this batch's
   // transaction stores it: its clicks are stored as rolled up, and the few whose send turns out not to be
   // recorded are marked pending again before the rollups are written.
-  const outside = copying ? knownSends(db, missing, confirming) : undefined
+  const outside = copying ? knownSends(db, unknown, confirming) : undefined
   outside?.catch(() => {}) // awaited in the transaction
 
   const run = async (trx: Db): Promise<number> => {
@@ -452,7 +464,7 @@ async function ingest(
     noJit.catch(() => {}) // awaited below
     const claim = claimPending(trx, batchSends)
     claim.catch(() => {}) // awaited below
-    const known = outside ?? knownSends(trx, missing, confirming)
+    const known = outside ?? knownSends(trx, unknown, confirming)
     known.catch(() => {})
 
     const learn = (r: KnownSendRow) => {
@@ -601,7 +613,11 @@ async function ingest(
     if (fresh) {
       // No earlier batch claimed these buckets when the lookups read them; one that did since fails the
       // INSERT below, and the batch runs again.
-      for (const c of claims) for (const counts of c.counts) counts.uniqueClicks += 1
+      for (const c of claims) {
+        for (const counts of c.counts) counts.uniqueClicks += 1
+        const send = sends.get(c.sendId) as SendCell
+        send.confirmed |= c.late ? CONFIRMED_LATE : CONFIRMED_IN_WINDOW
+      }
     } else if (claims.length > 0) {
       const { rows: stored } = await sql<{ send_id: string; late: boolean }>`
         insert into confirmed_sends (send_id, late)
@@ -616,7 +632,8 @@ async function ingest(
     await failOnRecorded(writeCounts(trx, rollups, late, senders, fresh ? claims : []))
     return newEvents.length
   }
-  return db.isTransaction ? run(db) : db.transaction().execute(run)
+  const recorded = await (db.isTransaction ? run(db) : db.transaction().execute(run))
+  return { recorded, sends }
 }
 
 /** A unique violation (an event or a unique click already recorded) as AlreadyRecorded; any other error as is. */

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { after, before, beforeEach, test } from 'node:test'
+import { test } from 'node:test'
 import { sql } from 'kysely'
-import { createTestDatabase, type TestDatabase } from '../../lib/testing/test-db.ts'
-import type { MarqueeDatabase } from '../db.ts'
-import { migrations } from '../migrations/index.ts'
 import { rollupSource } from '../reports/rollup-source.ts'
+import { ingestTestDatabase, testConfirmedClick, testSend } from '../testing.ts'
 import { listRollups, type MarqueeEvent, recordEvents, type SentEvent } from './events.service.ts'
 import { rebuildRollups } from './rollups-rebuild.ts'
 import { applyQueuedSenderCounts, SenderCountsWorker } from './sender-counts.ts'
@@ -16,60 +14,31 @@ const onPostgres = process.env.TEST_DATABASE_URL
 const DAY = '2026-05-04'
 const AT = new Date(`${DAY}T10:00:00Z`)
 
-let database: TestDatabase<MarqueeDatabase>
-before(async () => {
-  database = await createTestDatabase<MarqueeDatabase>('marquee', migrations)
-})
-after(async () => {
-  await database?.drop()
-})
-beforeEach(async () => {
-  await sql`truncate events, share_rollups, share_rollups_late, sender_daily_sends, sender_day_totals,
-    sender_day_clips, share_rollups_clipped, confirmed_sends, sender_counts_queue`.execute(database.db)
-})
+const database = ingestTestDatabase()
 
 /** `n` sends by `sender` (one cell), each with one confirmed click. */
 function shares(sender: string, n: number): MarqueeEvent[] {
-  const events: MarqueeEvent[] = []
-  for (let i = 0; i < n; i++) {
-    const sendId = randomUUID()
-    const send: SentEvent = {
-      type: 'recommendation.sent',
-      sendId,
-      senderId: sender,
-      titleId: 'title-1',
-      interface: 'web',
-      surface: 'post_play',
-      variant: 'classic',
-      recipientType: 'tandem',
-      at: AT,
-    }
-    const clickAt = new Date(AT.getTime() + 60_000)
-    const id = randomUUID()
-    events.push(
-      send,
-      { type: 'recommendation.clicked', id, sendId, clickClass: 'human', at: clickAt },
-      { type: 'recommendation.click_confirmed', id, sendId, at: clickAt },
-    )
-  }
-  return events
+  return Array.from({ length: n }, () => {
+    const send = testSend(AT, sender)
+    return [send, ...testConfirmedClick(send.sendId, AT)]
+  }).flat()
 }
 
 async function senderTotals() {
   const { rows } = await sql<{ sender_id: string; sends: number; clicks: number; cells: number }>`
     select t.sender_id, t.sends, t.clicks,
       (select sum(s.unique_clicks)::int from sender_daily_sends s where s.day = t.day and s.sender_id = t.sender_id) as cells
-    from sender_day_totals t order by t.sender_id`.execute(database.db)
+    from sender_day_totals t order by t.sender_id`.execute(database().db)
   return rows
 }
 
 const queued = async () =>
-  (await sql<{ n: number }>`select count(*)::int as n from sender_counts_queue`.execute(database.db)).rows[0]
-    ?.n
+  (await sql<{ n: number }>`select count(*)::int as n from sender_counts_queue`.execute(database().db))
+    .rows[0]?.n
 
 /** A worker that never runs: what ingest queues stays queued, as if the process stopped after commit. */
 function stoppedWorker() {
-  const worker = new SenderCountsWorker(database.db, (error) => {
+  const worker = new SenderCountsWorker(database().db, (error) => {
     throw error
   })
   void worker.stop()
@@ -78,7 +47,7 @@ function stoppedWorker() {
 
 test('without a worker, recordEvents applies its per-sender counts before it returns', async () => {
   const sender = randomUUID()
-  await recordEvents(database.db, shares(sender, 3))
+  await recordEvents(database().db, shares(sender, 3))
   assert.equal(await queued(), 0)
   assert.deepEqual(await senderTotals(), [{ sender_id: sender, sends: 3, clicks: 3, cells: 3 }])
 })
@@ -86,10 +55,10 @@ test('without a worker, recordEvents applies its per-sender counts before it ret
 test('with a worker, the rollups are current at commit and the per-sender counts follow once it has run', async () => {
   const sender = randomUUID()
   const errors: unknown[] = []
-  const worker = new SenderCountsWorker(database.db, (error) => errors.push(error))
-  await recordEvents(database.db, shares(sender, 2), { senderCounts: worker })
-  await recordEvents(database.db, shares(sender, 3), { senderCounts: worker })
-  const [row] = await listRollups(database.db, { from: DAY, to: DAY })
+  const worker = new SenderCountsWorker(database().db, (error) => errors.push(error))
+  await recordEvents(database().db, shares(sender, 2), { senderCounts: worker })
+  await recordEvents(database().db, shares(sender, 3), { senderCounts: worker })
+  const [row] = await listRollups(database().db, { from: DAY, to: DAY })
   assert.deepEqual([row?.sends, row?.clicks, row?.uniqueClicks], [5, 5, 5])
   await worker.idle()
   assert.deepEqual(errors, [])
@@ -103,12 +72,12 @@ test('a report applies what is still queued before it reads per-sender counts, a
   const light = randomUUID()
   const worker = stoppedWorker()
   // 25 sends in one day by one sender: over the bound of 20 that ingest clips at.
-  await recordEvents(database.db, shares(heavy, 12), { senderCounts: worker })
-  await recordEvents(database.db, [...shares(heavy, 13), ...shares(light, 2)], { senderCounts: worker })
+  await recordEvents(database().db, shares(heavy, 12), { senderCounts: worker })
+  await recordEvents(database().db, [...shares(heavy, 13), ...shares(light, 2)], { senderCounts: worker })
   assert.equal(await queued(), 2)
   assert.deepEqual(await senderTotals(), [])
 
-  const source = rollupSource(database.db)
+  const source = rollupSource(database().db)
   const arms = await source.senderArms(DAY, DAY)
   assert.deepEqual(
     arms.map((a) => [a.senderId, a.sends, a.uniqueClicks]).sort(),
@@ -127,11 +96,11 @@ test('a report applies what is still queued before it reads per-sender counts, a
 
 test('a rebuild drops what is queued: it derives the same counts from the events', async () => {
   const sender = randomUUID()
-  await recordEvents(database.db, shares(sender, 4), { senderCounts: stoppedWorker() })
+  await recordEvents(database().db, shares(sender, 4), { senderCounts: stoppedWorker() })
   assert.equal(await queued(), 1)
-  await rebuildRollups(database.db)
+  await rebuildRollups(database().db)
   assert.equal(await queued(), 0)
-  assert.equal(await applyQueuedSenderCounts(database.db), 0)
+  assert.equal(await applyQueuedSenderCounts(database().db), 0)
   assert.deepEqual(await senderTotals(), [{ sender_id: sender, sends: 4, clicks: 4, cells: 4 }])
 })
 
@@ -141,12 +110,12 @@ test('queued counts are applied exactly once when several connections apply them
   const senders = Array.from({ length: 6 }, () => randomUUID())
   const worker = stoppedWorker()
   for (let round = 0; round < 40; round++) {
-    await recordEvents(database.db, shares(senders[round % senders.length] as string, 2), {
+    await recordEvents(database().db, shares(senders[round % senders.length] as string, 2), {
       senderCounts: worker,
     })
   }
   assert.equal(await queued(), 40)
-  const applied = await Promise.all(Array.from({ length: 4 }, () => applyQueuedSenderCounts(database.db)))
+  const applied = await Promise.all(Array.from({ length: 4 }, () => applyQueuedSenderCounts(database().db)))
   assert.equal(
     applied.reduce((a, b) => a + b, 0),
     40,
@@ -167,13 +136,13 @@ test('two batches confirming one send at the same time count one unique click be
 }, async () => {
   for (let attempt = 0; attempt < 5; attempt++) {
     await sql`truncate events, share_rollups, confirmed_sends, sender_counts_queue, sender_daily_sends,
-      sender_day_totals`.execute(database.db)
+      sender_day_totals`.execute(database().db)
     const [send] = shares(randomUUID(), 1) as [SentEvent]
-    await recordEvents(database.db, [send])
+    await recordEvents(database().db, [send])
     // Each batch sees no unique click yet and claims one; the second to commit finds it taken and runs
     // again, skipping it.
     const confirm = () =>
-      recordEvents(database.db, [
+      recordEvents(database().db, [
         { type: 'recommendation.click_confirmed', id: randomUUID(), sendId: send.sendId, at: AT },
       ])
     const results = await Promise.all([confirm(), confirm()])
@@ -181,7 +150,7 @@ test('two batches confirming one send at the same time count one unique click be
       results.map((r) => r.recorded),
       [1, 1],
     )
-    const [row] = await listRollups(database.db, { from: DAY, to: DAY })
+    const [row] = await listRollups(database().db, { from: DAY, to: DAY })
     assert.deepEqual([row?.sends, row?.clicks, row?.uniqueClicks], [1, 2, 1])
     assert.deepEqual(
       (await senderTotals()).map((t) => [t.sends, t.clicks, t.cells]),
