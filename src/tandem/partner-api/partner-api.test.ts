@@ -3,6 +3,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
 import { decodeJwt, exportJWK, importJWK, type JWK, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose'
+import { sql } from 'kysely'
 import * as oidc from 'openid-client'
 import { ManualClock } from '../../lib/clock.ts'
 import { createTestDatabase, type TestDatabase } from '../../lib/testing/test-db.ts'
@@ -519,6 +520,35 @@ describe('Inbox API', () => {
       const sent = results.filter((r) => statuses(r.body)[0] === 'sent').length
       assert.equal(sent, round === 0 ? LIMITS.recipientDailyCap : 0)
     }
+  })
+
+  test('a send that keeps meeting racing sends answers 503 try_again and leaves nothing behind', async () => {
+    const s = await connect(ALL)
+    const f = await appUser()
+    await befriend(s.user, f)
+    // Every attempt's write statement meets a conflict, as it would if other senders' sends to the
+    // recipient kept committing while it read.
+    await sql`create function test_conflict() returns trigger language plpgsql as $$
+      begin perform partner_send_conflict(); return new; end $$`.execute(db)
+    await sql`create trigger test_conflict before insert on partner_sends
+      for each row execute function test_conflict()`.execute(db)
+    try {
+      const refused = await recommend(s.bearer, [f.appId], {}, 'raced')
+      assertError(refused, 503, 'try_again')
+    } finally {
+      await sql`drop trigger test_conflict on partner_sends`.execute(db)
+      await sql`drop function test_conflict()`.execute(db)
+    }
+    assert.equal(await ledgerCount(s.user.id), 0)
+    assert.equal(await ledgerCount(f.id), 0)
+    const sends = await db
+      .selectFrom('partner_sends')
+      .select('id')
+      .where('sender_id', '=', s.user.id)
+      .execute()
+    assert.deepEqual(sends, [])
+    // The key was not kept: the same call now sends.
+    assert.deepEqual(statuses((await recommend(s.bearer, [f.appId], {}, 'raced')).body), ['sent'])
   })
 
   test('parallel repeats of one Idempotency-Key send once and all answer the first answer', async () => {
