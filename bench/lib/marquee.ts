@@ -1,4 +1,3 @@
-import { type Kysely, sql } from 'kysely'
 import { type Database, openDb } from '../../src/lib/db.ts'
 import { migrateToLatest } from '../../src/lib/migrate.ts'
 import type { MarqueeDatabase } from '../../src/marquee/db.ts'
@@ -6,17 +5,7 @@ import { migrations } from '../../src/marquee/migrations/index.ts'
 import { createScratchDatabase } from './database.ts'
 import type { BenchContext } from './types.ts'
 
-/** The tables ingest and a rebuild derive from events. */
-const DERIVED_TABLES = [
-  'sender_counts_queue',
-  'share_rollups',
-  'share_rollups_late',
-  'sender_daily_sends',
-  'sender_day_totals',
-  'sender_day_clips',
-  'share_rollups_clipped',
-  'confirmed_sends',
-]
+export { truncateEvents } from '../../src/marquee/events/derived-tables.ts'
 
 /**
  * A fresh, migrated Marquee database on the run's PostgreSQL (`poolSize` connections, two unless
@@ -34,9 +23,4 @@ export async function openMarqueeScratch(
   ctx.defer(() => database.close())
   await migrateToLatest(database.db as never, migrations)
   return { database, url: scratch.url }
-}
-
-/** Empties events and every table derived from them. */
-export async function truncateEvents(db: Kysely<MarqueeDatabase>): Promise<void> {
-  await sql.raw(`truncate events, ${DERIVED_TABLES.join(', ')}`).execute(db)
 }

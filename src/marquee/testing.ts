@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { after, before, beforeEach } from 'node:test'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import { sql } from 'kysely'
 import { ManualClock } from '../lib/clock.ts'
 import { createTestDatabase, type TestDatabase } from '../lib/testing/test-db.ts'
 import { signUp } from './accounts/accounts.service.ts'
 import { buildMarqueeApp } from './app.ts'
 import { type MarqueeConfig, testMarqueeConfig } from './config.ts'
 import type { MarqueeDatabase } from './db.ts'
+import { truncateEvents } from './events/derived-tables.ts'
 import type { MarqueeEvent, SentEvent } from './events/events.service.ts'
 import { migrations } from './migrations/index.ts'
 
@@ -77,8 +77,7 @@ export function ingestTestDatabase(): () => TestDatabase<MarqueeDatabase> {
     await database?.drop()
   })
   beforeEach(async () => {
-    await sql`truncate events, share_rollups, share_rollups_late, sender_daily_sends, sender_day_totals,
-      sender_day_clips, share_rollups_clipped, confirmed_sends, sender_counts_queue`.execute(database!.db)
+    await truncateEvents(database!.db)
   })
   return () => database!
 }

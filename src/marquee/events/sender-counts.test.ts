@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import { sql } from 'kysely'
 import { rollupSource } from '../reports/rollup-source.ts'
 import { ingestTestDatabase, testConfirmedClick, testSend } from '../testing.ts'
+import { truncateEvents } from './derived-tables.ts'
 import { listRollups, type MarqueeEvent, recordEvents, type SentEvent } from './events.service.ts'
 import { rebuildRollups } from './rollups-rebuild.ts'
 import { applyQueuedSenderCounts, SenderCountsWorker } from './sender-counts.ts'
@@ -135,8 +136,7 @@ test('two batches confirming one send at the same time count one unique click be
   skip: onPostgres,
 }, async () => {
   for (let attempt = 0; attempt < 5; attempt++) {
-    await sql`truncate events, share_rollups, confirmed_sends, sender_counts_queue, sender_daily_sends,
-      sender_day_totals`.execute(database().db)
+    await truncateEvents(database().db)
     const [send] = shares(randomUUID(), 1) as [SentEvent]
     await recordEvents(database().db, [send])
     // Each batch sees no unique click yet and claims one; the second to commit finds it taken and runs

@@ -92,15 +92,15 @@ function storeResponse<T>(id: IdempotencyId, result: { status: number; body: T }
 }
 
 /**
- * For an effect whose calls of one owner already run one at a time (a lock of its own, taken before
- * it reads): the key's row, as an SQL expression for a statement of the effect that runs under that
- * lock and sees every earlier call (null when the key is new), and the statement that stores the
- * answer with the key, for the effect's last statement. Spares once()'s claim and its later update.
+ * For an effect whose calls of one owner already run one at a time (a lock of its own, taken before it
+ * reads), in place of once()'s claim and its later update: the key's row as an SQL expression (null when
+ * the key is new), for a statement of the effect that runs under that lock and so sees every earlier call.
  */
 export const keyRecord = (id: IdempotencyId) =>
   sql`(select json_build_object('request_hash', k.request_hash, 'status', k.status, 'response', k.response)
     from idempotency_keys k where k.user_id = ${id.ownerId}::uuid and k.scope = ${id.scope} and k.key = ${id.key})`
 
+/** keyRecord's counterpart: the statement that stores the key with its answer, for the effect's last statement. */
 export function insertKeyWithResponse<T>(id: IdempotencyId, now: Date, result: { status: number; body: T }) {
   return sql`insert into idempotency_keys (user_id, scope, key, request_hash, status, response, created_at)
     values (${id.ownerId}::uuid, ${id.scope}, ${id.key}, ${id.requestHash}, ${result.status},

@@ -225,20 +225,6 @@ export async function sendMessage(
   })
 }
 
-/** The write itself, inside the caller's transaction: sequence, message, links, read marker, realtime event. */
-export async function appendMessage(
-  db: Db,
-  deps: MessagingDeps,
-  viewer: Viewer,
-  thread: Pick<Thread, 'id'>,
-  input: SendInput,
-  memberIds?: string[],
-) {
-  const { message, event } = await writeMessage(db, deps, viewer, thread, input, memberIds)
-  await publishEvent(db, event)
-  return { status: 201, body: { message } }
-}
-
 /** The message `input` makes, before it is written: its ids, its card and its shim links. */
 function draftMessage(deps: MessagingDeps, viewer: Viewer, thread: Pick<Thread, 'id'>, input: SendInput) {
   const cardLinks = input.card ? planLinks([input.card.url]) : []
@@ -277,18 +263,15 @@ const messageCreated = (message: PresentedMessage, memberIds: string[]): Realtim
   message,
 })
 
-/**
- * appendMessage without the realtime event: the caller publishes `event` in one of its own statements
- * of the same transaction (eventNotification), to spare a round trip.
- */
-export async function writeMessage(
+/** The write itself, inside the caller's transaction: sequence, message, links, read marker, realtime event. */
+export async function appendMessage(
   db: Db,
   deps: MessagingDeps,
   viewer: Viewer,
   thread: Pick<Thread, 'id'>,
   input: SendInput,
   memberIds?: string[],
-): Promise<{ message: PresentedMessage; event: RealtimeEvent }> {
+) {
   // The message and its shim links are written in one statement.
   const row = await appendMessageRow(db, draftMessage(deps, viewer, thread, input))
   const sender =
@@ -299,11 +282,12 @@ export async function writeMessage(
     { ...row, sender_username: sender?.username ?? '', sender_display_name: sender?.display_name ?? '' },
     deps.origin,
   )
-  return { message, event: messageCreated(message, memberIds ?? (await selectMemberIds(db, thread.id))) }
+  await publishEvent(db, messageCreated(message, memberIds ?? (await selectMemberIds(db, thread.id))))
+  return { status: 201, body: { message } }
 }
 
 /**
- * writeMessage for a caller that writes the message inside one of its own statements, which starts
+ * appendMessage for a caller that writes the message inside one of its own statements, which starts
  * with `ctes` (messageRowCtes, named with `suffix`) and evaluates `notification`, the pg_notify of the
  * message's event with the sequence number that statement takes.
  */
@@ -332,10 +316,10 @@ export function messageStatementParts(
   return {
     draft,
     ctes: messageRowCtes(draft, suffix),
-    notification: eventNotification(messageCreated(message, memberIds), {
-      placeholder: SEQ_PLACEHOLDER,
-      seq: sql`(select last_seq from ${sql.raw(`next${suffix}`)})`,
-    }),
+    notification: eventNotification(
+      messageCreated(message, memberIds),
+      sql`(select last_seq from ${sql.raw(`next${suffix}`)})`,
+    ),
   }
 }
 

@@ -265,7 +265,7 @@ async function sendOnce(
     // App friends are known by their app-scoped id; they are resolved in the first statement.
     const subs = [...new Set(input.recipients.filter((r) => !HANDLE_PATTERN.test(r)))]
     // Every partner send takes the ledger locks of everyone its entries may name before it locks a
-    // thread (writeMessage), so two sends sharing a thread and users cannot deadlock. Without handles,
+    // thread (the last statement), so two sends sharing a thread and users cannot deadlock. Without handles,
     // those are the sender and the app friends the first statement resolves, locked there; a handle's
     // friend is known only once it is spent, so then they are taken after the handles are resolved.
     const lockHere = subs.length === input.recipients.length
@@ -298,7 +298,6 @@ async function sendOnce(
       )
     }
     const candidates = new Map(resolved.map((c) => [c.sub, c]))
-    const app = { name: prelude.app_name }
     const sender = { userId: caller.userId, username: prelude.username, displayName: prelude.display_name }
     const sends: RecommendationResult['sends'] = []
     const ledger: LedgerEntryDraft[] = []
@@ -366,7 +365,7 @@ async function sendOnce(
         threadId: thread.id,
         text: input.note ?? '',
         card: { title: input.title.name, imageUrl: input.title.imageUrl ?? null, url: input.title.url },
-        via: { clientId: caller.clientId, appName: app.name },
+        via: { clientId: caller.clientId, appName: prelude.app_name },
       }
       parts.push(
         messageStatementParts(deps, sender, thread, message, [caller.userId, friend.userId], `_${i}`),
@@ -384,27 +383,20 @@ async function sendOnce(
       ctes: sql.join(parts.map((p) => p.ctes)),
       alongside: [
         sql`
-            with notified as (select ${sql.join(parts.map((p) => p.notification))})
+            with notified as (select ${sql.join(parts.map((p) => p.notification))}),
+            w as (select * from ${valuesTable(
+              'v',
+              { id: 'uuid', recipient_id: 'uuid', kind: 'text', message_id: 'uuid', link_id: 'text' },
+              written.map((w) => [w.id, w.recipientId, w.kind, w.messageId, w.linkId]),
+            )})
             insert into partner_sends (id, client_id, sender_id, recipient_id, recipient_kind, message_id, link_id,
               day, interface, surface, variant, created_at)
             select w.id, ${caller.clientId}, ${caller.userId}::uuid, w.recipient_id, w.kind, w.message_id, w.link_id,
               ${day}::date, ${input.context.interface}, ${input.context.surface}, ${input.context.variant},
               ${now.toISOString()}::timestamptz
-            from ${valuesTable(
-              'w',
-              { id: 'uuid', recipient_id: 'uuid', kind: 'text', message_id: 'uuid', link_id: 'text' },
-              written.map((w) => [w.id, w.recipientId, w.kind, w.messageId, w.linkId]),
-            )}, notified
+            from w, notified
             where case when exists (
-              select 1 from (
-                select recipient_id, count(*) as n
-                from ${valuesTable(
-                  'r',
-                  { recipient_id: 'uuid' },
-                  written.map((w) => [w.recipientId]),
-                )}
-                group by recipient_id
-              ) r
+              select 1 from (select recipient_id, count(*) as n from w group by recipient_id) r
               where r.n + (select count(*) from partner_sends s where s.recipient_id = r.recipient_id and s.day = ${day}::date)
                 > ${limits.recipientDailyCap}::int
             ) then partner_send_conflict() else true end`,

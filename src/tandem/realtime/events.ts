@@ -30,27 +30,23 @@ export async function publishEvent(db: Db, event: RealtimeEvent): Promise<void> 
 /**
  * A message.created event can be published by the statement that writes its message, before the
  * message's sequence number is known: the message carries this number instead, and the statement puts
- * the real one in its place (eventNotification's `seq`). JSON never has it anywhere else: the only `seq`
+ * the real one in its place (eventPayloadSql's `seq`). JSON never has it anywhere else: the only `seq`
  * key of such an event is the message's, and a string cannot hold an unescaped quote.
  */
 export const SEQ_PLACEHOLDER = -1
 
 /**
  * The NOTIFY payload of `event` as an SQL text expression. With `seq`, the message's sequence number
- * is that SQL expression, in place of `placeholder`.
+ * is that SQL expression, in place of SEQ_PLACEHOLDER.
  */
-export function eventPayloadSql(
-  event: RealtimeEvent,
-  seq?: { placeholder: number; seq: RawBuilder<unknown> },
-) {
+export function eventPayloadSql(event: RealtimeEvent, seq?: RawBuilder<unknown>) {
   const payload = eventPayload(event)
-  const key = '"seq":'
-  const at = seq ? payload.indexOf(`${key}${seq.placeholder}`) : -1
+  const mark = `"seq":${SEQ_PLACEHOLDER}`
+  const at = seq ? payload.indexOf(mark) : -1
   // A message too large to travel inline travels by reference, without its seq.
   if (!seq || at < 0) return sql`${payload}::text`
-  const before = payload.slice(0, at + key.length)
-  const after = payload.slice(at + key.length + String(seq.placeholder).length)
-  return sql`(${before} || (${seq.seq})::text || ${after})`
+  const before = payload.slice(0, at + '"seq":'.length)
+  return sql`(${before} || (${seq})::text || ${payload.slice(at + mark.length)})`
 }
 
 /**
@@ -58,5 +54,5 @@ export function eventPayloadSql(
  * statements (to spare a round trip); delivered, like publishEvent's, only on commit. `seq` as for
  * eventPayloadSql.
  */
-export const eventNotification = (event: RealtimeEvent, seq?: Parameters<typeof eventPayloadSql>[1]) =>
+export const eventNotification = (event: RealtimeEvent, seq?: RawBuilder<unknown>) =>
   sql`pg_notify(${EVENTS_CHANNEL}, ${eventPayloadSql(event, seq)})`

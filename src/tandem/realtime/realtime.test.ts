@@ -156,10 +156,7 @@ describe('events published by the statement that writes their message', () => {
     },
   })
   const payload = async (e: RealtimeEvent) => {
-    const { rows } = await sql<{ p: string }>`select ${eventPayloadSql(e, {
-      placeholder: SEQ_PLACEHOLDER,
-      seq: sql`40 + 2`,
-    })} as p`.execute(t.db)
+    const { rows } = await sql<{ p: string }>`select ${eventPayloadSql(e, sql`40 + 2`)} as p`.execute(t.db)
     return JSON.parse(rows[0]!.p) as {
       message?: { seq: number; text: string; sender: { displayName: string } }
     }
